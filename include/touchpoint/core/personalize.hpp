@@ -1,0 +1,52 @@
+#pragma once
+// Personalization of email templates with Mustache (DESIGN.md §5).
+//
+// Fields: the known prospect columns (`first_name`, `company`, ...), `sender.*` (`first_name`,
+// `last_name`, `name`, `email`) and custom fields. The fallback form for empty values is
+// `{{first_name|there}}` (shorthand) or standard Mustache
+// `{{#first_name}}{{first_name}}{{/first_name}}{{^first_name}}there{{/first_name}}`.
+// A field used outside any section of its own name, with no fallback, is required: a prospect
+// whose value is empty is excluded with the cause `missing_field:<name>`.
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <touchpoint/core/prospect.hpp>
+#include <touchpoint/core/result.hpp>
+
+namespace touchpoint::core {
+
+// What a template refers to, found by reading its tags.
+struct TemplateFields {
+  std::set<std::string> used;      // every field named
+  std::set<std::string> required;  // named with no fallback and no guarding section
+};
+
+// Reads a template's tags. Errors name the problem (unclosed tag, unbalanced section,
+// delimiter change) with its 1-based line in the template.
+Result<TemplateFields> analyze_template(std::string_view text);
+
+// True when `name` is a field a template may use, given the custom fields known.
+bool is_known_field(const std::string& name, const std::set<std::string>& custom_fields);
+
+// Values for one prospect and its sender.
+std::map<std::string, std::string> merge_fields(const Prospect& prospect, const User& sender);
+
+enum class Escape { html, none };
+
+struct Rendered {
+  std::string text;
+};
+
+// Renders `text` with `fields`. When a required field is empty, returns the cause
+// "missing_field:<name>" as an Error with code conflict (the first such field in name order).
+// `Escape::html` escapes values for an HTML body; `Escape::none` for a subject line.
+Result<std::string> render_template(std::string_view text,
+                                    const std::map<std::string, std::string>& fields,
+                                    Escape escape);
+
+}  // namespace touchpoint::core

@@ -1,0 +1,38 @@
+#pragma once
+// Turns CSV records into prospects (DESIGN.md §4). Pure: the store does the upsert.
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include <touchpoint/core/csv.hpp>
+#include <touchpoint/core/prospect.hpp>
+
+namespace touchpoint::core {
+
+struct RowError {
+  int line = 0;       // line number in the file
+  std::string email;  // as written, may be empty
+  std::string message;
+};
+
+struct ProspectBatch {
+  std::vector<Prospect> prospects;  // valid rows, in file order; later duplicates replace earlier
+  std::vector<RowError> errors;     // skipped rows
+  std::vector<std::string> custom_columns;  // header columns that are not known columns
+};
+
+// Validates each row: `email` must be present and a plausible address; `owner`, when present,
+// must be one of `known_owners` (compared case-insensitively); `timezone`, when present, is
+// kept even if unknown (scheduling treats an unknown zone as absent). A header without an
+// `email` column is an error for the whole file.
+Result<ProspectBatch> read_prospects(const std::vector<CsvRecord>& records,
+                                     const std::set<std::string>& known_owners);
+
+// True for a plausible single address: local@domain, with a dot in the domain, no spaces.
+bool is_valid_email(std::string_view email);
+
+// ASCII lower-case, the key for matching emails case-insensitively.
+std::string lower_ascii(std::string_view text);
+
+}  // namespace touchpoint::core
