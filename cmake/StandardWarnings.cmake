@@ -6,3 +6,4 @@ target_compile_options(touchpoint_warnings INTERFACE
 if(TOUCHPOINT_WERROR)
   target_compile_options(touchpoint_warnings INTERFACE -Werror)
 endif()
+

@@ -72,12 +72,13 @@ bool all_blank(const std::vector<std::string>& fields) {
 
 // Why a row cannot be imported, or nullopt; sets the owner to the user's own spelling.
 std::optional<std::string> check_row(Prospect& prospect,
-                                     const std::map<std::string, std::string>& owner_by_key) {
+                                     const std::map<std::string, std::string>& owner_by_key,
+                                     OwnerCheck owner_check) {
   if (prospect.email.empty()) return "the email is empty";
   if (!is_valid_email(prospect.email)) {
     return "'" + prospect.email + "' is not a valid email address";
   }
-  if (prospect.owner_email.empty()) return std::nullopt;
+  if (prospect.owner_email.empty() || owner_check == OwnerCheck::none) return std::nullopt;
   const auto owner = owner_by_key.find(lower_ascii(prospect.owner_email));
   if (owner == owner_by_key.end()) {
     return "the owner '" + prospect.owner_email + "' is not a known user";
@@ -89,7 +90,8 @@ std::optional<std::string> check_row(Prospect& prospect,
 }  // namespace
 
 Result<ProspectBatch> read_prospects(const std::vector<CsvRecord>& records,
-                                     const std::set<std::string>& known_owners) {
+                                     const std::set<std::string>& known_owners,
+                                     OwnerCheck owner_check) {
   if (records.empty()) {
     return fail(ErrorCode::invalid_input, "the file is empty; expected a header with 'email'");
   }
@@ -124,7 +126,7 @@ Result<ProspectBatch> read_prospects(const std::vector<CsvRecord>& records,
         record->fields.size() != columns->size()
             ? std::optional("expected " + std::to_string(columns->size()) + " fields, found " +
                             std::to_string(record->fields.size()))
-            : check_row(prospect, owner_by_key);
+            : check_row(prospect, owner_by_key, owner_check);
     if (row_error) {
       batch.errors.push_back(RowError{record->line, prospect.email,
                                       at_line(record->line, *row_error)});

@@ -20,7 +20,6 @@ class Checker {
   void error(std::string where, std::string field, std::string message) {
     errors_.push_back({std::move(where), std::move(field), std::move(message)});
   }
-  bool ok() const { return errors_.empty(); }
   std::vector<SequenceError> take() { return std::move(errors_); }
 
   template <std::size_t N>
@@ -273,23 +272,26 @@ std::string to_string(const SequenceError& e) {
   return out + ": " + e.message;
 }
 
-tl::expected<Sequence, std::vector<SequenceError>> parse_sequence(std::string_view json_text) {
+SequenceReading read_sequence(std::string_view json_text) {
   Checker check;
+  SequenceReading reading;
   json doc;
   try {
     doc = json::parse(json_text);
   } catch (const json::parse_error& e) {
     // nlohmann's message names the line and column.
     check.error("sequence", "", std::string("not valid JSON: ") + e.what());
-    return tl::unexpected(check.take());
+    reading.errors = check.take();
+    return reading;
   }
   if (!doc.is_object()) {
     check.error("sequence", "", "must be a JSON object");
-    return tl::unexpected(check.take());
+    reading.errors = check.take();
+    return reading;
   }
   check.unknown_keys(doc, kSequenceKeys, "sequence", "");
 
-  Sequence seq;
+  Sequence& seq = reading.sequence;
   auto name = check.string_at(doc, "name", "sequence", "name");
   if (!name || name->empty()) {
     if (!doc.contains("name") || name) check.error("sequence", "name", "is required");
@@ -302,9 +304,14 @@ tl::expected<Sequence, std::vector<SequenceError>> parse_sequence(std::string_vi
   if (auto v = check.bool_at(doc, "exclusive", "sequence")) seq.exclusive = *v;
   if (auto v = check.bool_at(doc, "track", "sequence")) seq.track = *v;
   read_steps(check, doc, seq);
+  reading.errors = check.take();
+  return reading;
+}
 
-  if (!check.ok()) return tl::unexpected(check.take());
-  return seq;
+tl::expected<Sequence, std::vector<SequenceError>> parse_sequence(std::string_view json_text) {
+  auto reading = read_sequence(json_text);
+  if (!reading.errors.empty()) return tl::unexpected(std::move(reading.errors));
+  return std::move(reading.sequence);
 }
 
 std::string to_json(const Sequence& seq) {

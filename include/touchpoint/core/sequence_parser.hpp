@@ -22,6 +22,14 @@ struct SequenceError {
 
 std::string to_string(const SequenceError& e);  // "step 3: send.at: '25:61' is not HH:MM"
 
+// Reads as much of the file as it can: the sequence (partial when there are errors, so more
+// checks can run on it) and every error found. Thread-safe.
+struct SequenceReading {
+  Sequence sequence;
+  std::vector<SequenceError> errors;
+};
+SequenceReading read_sequence(std::string_view json_text);
+
 // Parses the file's text. Returns the sequence, or every error found. Thread-safe.
 tl::expected<Sequence, std::vector<SequenceError>> parse_sequence(std::string_view json_text);
 

@@ -1,0 +1,58 @@
+#pragma once
+// The engine: claims due steps from the store and hands their work to the ports — emails to
+// the outgoing queue and the mail transport, manual work to the reps' task queues.
+
+#include <cstddef>
+#include <functional>
+#include <random>
+#include <string>
+
+#include <touchpoint/core/ports.hpp>
+#include <touchpoint/store/store.hpp>
+
+namespace touchpoint::engine {
+
+struct EngineConfig {
+  std::size_t claim_batch = 500;  // steps per claiming transaction
+  std::size_t send_group = 50;    // messages marked `sending` at once: the most a crash can
+                                  // leave `unknown`
+  std::string public_url;         // for unsubscribe links; empty: mailto only
+};
+
+struct TickReport {
+  std::size_t tasks_opened = 0;
+  std::size_t messages_queued = 0;
+  std::size_t excluded = 0;
+  std::size_t sent = 0;
+  std::size_t deferred = 0;  // transient failures, retried later
+  std::size_t failed = 0;    // permanent failures
+  std::size_t recovered_unknown = 0;
+};
+
+class Engine {
+ public:
+  // `transport` may be null: messages then stay queued (claim-only runs, benchmarks).
+  Engine(store::Store& store, core::MailTransport* transport, EngineConfig config);
+
+  // Marks messages left `sending` by a crashed run as `unknown`. Call once, holding the
+  // EngineLock, before the first tick.
+  std::size_t recover(core::Timestamp now);
+
+  // Runs all work due at or before `now`: claims due steps batch by batch until none is left,
+  // then sends the queued messages. `progress`, when set, is called after each batch.
+  TickReport tick(core::Timestamp now, const std::function<void(const TickReport&)>& progress = {});
+
+  // Only the claiming half of tick(): steps become tasks or queued messages.
+  TickReport claim_due(core::Timestamp now,
+                       const std::function<void(const TickReport&)>& progress = {});
+  // Only the sending half of tick().
+  TickReport send_queued(core::Timestamp now);
+
+ private:
+  store::Store& store_;
+  core::MailTransport* transport_;
+  EngineConfig config_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace touchpoint::engine

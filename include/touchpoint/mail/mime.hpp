@@ -1,0 +1,23 @@
+#pragma once
+// MIME building (RFC 5322, RFC 2045-2047, RFC 8058) with vmime.
+
+#include <string>
+
+#include <touchpoint/core/ports.hpp>
+
+namespace touchpoint::mail {
+
+// Builds the whole message as it goes on the wire (CRLF line ends): Message-ID, Date, From,
+// To (encoded words for non-ASCII names), Subject (encoded words when needed), In-Reply-To and
+// References when threaded, List-Unsubscribe and List-Unsubscribe-Post when an unsubscribe URL
+// is set, MIME-Version, and a multipart/alternative of text/plain (derived from the HTML) and
+// text/html, both UTF-8. Throws std::invalid_argument when message_id is empty or an address,
+// message id or unsubscribe link holds a space, control character or angle bracket (they would
+// break or inject a header); line breaks in names and the subject become spaces. Thread-safe.
+std::string build_mime(const core::OutgoingMessage& message);
+
+// The plain-text alternative of an HTML body: tags dropped, block elements and <br> become
+// line breaks, links become "text (url)", entities decoded, runs of blank lines collapsed.
+std::string html_to_text(const std::string& html);
+
+}  // namespace touchpoint::mail

@@ -1,0 +1,213 @@
+#pragma once
+// Repository interfaces: what the engine and the CLI need from persistence, in domain types.
+// SQLite implements them today; PostgreSQL can implement the same interfaces later without
+// touching core or the engine. Implementations are not thread-safe unless they say so: give
+// each thread its own Store.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <touchpoint/core/enrollment.hpp>
+#include <touchpoint/core/ports.hpp>
+#include <touchpoint/core/prospect.hpp>
+#include <touchpoint/core/prospect_import.hpp>
+#include <touchpoint/core/result.hpp>
+#include <touchpoint/core/sequence.hpp>
+#include <touchpoint/core/task.hpp>
+
+namespace touchpoint::store {
+
+using core::Result;
+using core::Timestamp;
+
+class UserRepository {
+ public:
+  virtual ~UserRepository() = default;
+  // Adds a rep; `conflict` when the email (case-insensitive) is taken.
+  virtual Result<core::User> add(const core::User& user, Timestamp now) = 0;
+  virtual std::optional<core::User> find(const std::string& email) = 0;
+  virtual std::optional<core::User> get(core::UserId id) = 0;
+  virtual std::vector<core::User> list() = 0;
+};
+
+struct ImportSummary {
+  int inserted = 0;
+  int updated = 0;
+};
+
+struct ProspectFilter {
+  std::optional<core::UserId> owner;
+  std::size_t limit = 0;  // 0: no limit
+};
+
+class ProspectRepository {
+ public:
+  virtual ~ProspectRepository() = default;
+  // Upserts by email (case-insensitive), in one transaction; owners are resolved by email
+  // (they were validated by core::read_prospects). Registers the custom columns.
+  virtual Result<ImportSummary> import(const std::vector<core::Prospect>& prospects,
+                                       const std::vector<std::string>& custom_columns,
+                                       Timestamp now) = 0;
+  virtual std::optional<core::Prospect> get(core::ProspectId id) = 0;
+  virtual std::optional<core::Prospect> find(const std::string& email) = 0;
+  virtual std::vector<core::Prospect> list(const ProspectFilter& filter) = 0;
+  // Every custom column ever imported: the fields templates may use beyond the known ones.
+  virtual std::set<std::string> custom_fields() = 0;
+};
+
+struct SequenceSummary {
+  core::SequenceId id;
+  std::string name;
+  int version = 0;  // the current version
+  core::SequenceVersionId version_id;
+  int steps = 0;
+  int active_enrollments = 0;
+};
+
+struct AppliedSequence {
+  core::SequenceId id;
+  int version = 0;
+  core::SequenceVersionId version_id;
+  bool changed = false;  // false when the file equals the current version
+};
+
+class SequenceRepository {
+ public:
+  virtual ~SequenceRepository() = default;
+  // Stores a sequence by name: a new sequence gets version 1; a changed definition gets the
+  // next version; an unchanged one keeps its version. Enrolled prospects stay on theirs.
+  virtual Result<AppliedSequence> apply(const core::Sequence& sequence, Timestamp now) = 0;
+  // By numeric id or exact name.
+  virtual std::optional<SequenceSummary> find(const std::string& id_or_name) = 0;
+  virtual std::vector<SequenceSummary> list() = 0;
+  virtual std::optional<core::Sequence> load_version(core::SequenceVersionId version) = 0;
+};
+
+// One prospect to enroll, with its plan already computed (core::plan_schedule).
+struct EnrollmentRequest {
+  core::ProspectId prospect;
+  core::UserId owner;
+  Timestamp start{};
+  std::string zone;
+  std::vector<Timestamp> due;  // one per step, in position order
+};
+
+struct EnrollSummary {
+  int enrolled = 0;
+  std::vector<core::ProspectId> already_active;  // skipped: one active enrollment per sequence
+};
+
+struct EnrollmentFilter {
+  std::optional<core::SequenceId> sequence;
+  std::optional<core::ProspectId> prospect;
+};
+
+// A pending step's new due instant after a shift (rule 8).
+struct Reschedule {
+  int position = 0;
+  Timestamp due_at{};
+  int shift = 0;  // total allowed dates moved so far
+};
+
+class EnrollmentRepository {
+ public:
+  virtual ~EnrollmentRepository() = default;
+  // Enrolls every request in one transaction per `batch` requests, calling `progress` after
+  // each with the number done. Steps are stored `scheduled`.
+  virtual Result<EnrollSummary> enroll(core::SequenceId sequence,
+                                       core::SequenceVersionId version,
+                                       const std::vector<EnrollmentRequest>& requests,
+                                       Timestamp now, std::size_t batch = 5000,
+                                       const std::function<void(std::size_t)>& progress = {}) = 0;
+  virtual std::optional<core::Enrollment> get(core::EnrollmentId id) = 0;
+  virtual std::vector<core::Enrollment> list(const EnrollmentFilter& filter) = 0;
+  // The shift already applied to each step (index = position - 1).
+  virtual std::vector<int> shifts(core::EnrollmentId id) = 0;
+  virtual Result<core::Enrollment> pause(core::EnrollmentId id, std::optional<Timestamp> until,
+                                         Timestamp now) = 0;
+  virtual Result<core::Enrollment> resume(core::EnrollmentId id, Timestamp now) = 0;
+  // Ends the enrollment; pending steps are cancelled and open tasks skipped.
+  virtual Result<core::Enrollment> exit(core::EnrollmentId id, core::ExitCause cause,
+                                        Timestamp now) = 0;
+};
+
+struct TaskFilter {
+  std::optional<core::UserId> owner;
+  std::optional<core::StepType> type;
+  std::optional<core::TaskState> state = core::TaskState::open;
+  std::optional<core::EnrollmentId> enrollment;
+  std::size_t limit = 0;  // 0: no limit
+  std::size_t offset = 0;
+};
+
+// How a task is closed.
+struct TaskClosure {
+  core::TaskState state = core::TaskState::completed;
+  std::string outcome;
+  std::string notes;
+  std::string sent_message_id;
+  Timestamp at{};
+};
+
+class TaskRepository {
+ public:
+  virtual ~TaskRepository() = default;
+  virtual std::vector<core::Task> list(const TaskFilter& filter) = 0;
+  virtual std::optional<core::Task> get(core::TaskId id) = 0;
+  // Closes an open task and moves the enrollment's pending steps, atomically. `conflict` when
+  // the task is not open (exactly one of two concurrent closes wins).
+  virtual Result<core::Task> close(core::TaskId id, const TaskClosure& closure,
+                                   const std::vector<Reschedule>& later_steps) = 0;
+  virtual Result<core::Task> snooze(core::TaskId id, Timestamp until, Timestamp now) = 0;
+  virtual Result<core::Task> reassign(core::TaskId id, core::UserId owner, Timestamp now) = 0;
+};
+
+enum class DeliveryState { queued, sending, sent, failed, unknown };
+const char* to_string(DeliveryState state) noexcept;
+
+struct StoredMessage {
+  core::OutgoingMessage message;
+  DeliveryState state = DeliveryState::queued;
+  core::EnrollmentId enrollment;
+  int position = 0;
+  Timestamp due_at{};
+  std::optional<Timestamp> sent_at;
+  std::string detail;
+};
+
+class MessageRepository {
+ public:
+  virtual ~MessageRepository() = default;
+  virtual std::vector<StoredMessage> list(std::optional<core::EnrollmentId> enrollment) = 0;
+  // Marks up to `limit` queued messages `sending` in one transaction and returns them: after
+  // this, a crash leaves them `sending`, which recover_in_flight turns into `unknown`.
+  virtual std::vector<core::OutgoingMessage> start_sending(std::size_t limit, Timestamp now) = 0;
+  // Records the outcomes of a sending group in one transaction.
+  virtual void record_outcomes(
+      const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes,
+      Timestamp now) = 0;
+  // Marks every `sending` message `unknown` (it may or may not have left): called once by the
+  // sole engine at start, after a crash. Returns how many. Never resends them.
+  virtual std::size_t recover_in_flight(Timestamp now) = 0;
+};
+
+struct Event {
+  std::int64_t id = 0;
+  Timestamp at{};
+  std::string type;  // "task_created", "sent", "excluded", ...
+  std::optional<core::EnrollmentId> enrollment;
+  std::optional<core::ProspectId> prospect;
+  std::string detail;
+};
+
+class EventRepository {
+ public:
+  virtual ~EventRepository() = default;
+  virtual std::vector<Event> list(std::int64_t after_id, std::size_t limit) = 0;
+};
+
+}  // namespace touchpoint::store

@@ -1,0 +1,29 @@
+#pragma once
+// A store: one database connection and its repositories.
+
+#include <filesystem>
+#include <memory>
+
+#include <touchpoint/store/repositories.hpp>
+#include <touchpoint/store/work_queue.hpp>
+
+namespace touchpoint::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual UserRepository& users() = 0;
+  virtual ProspectRepository& prospects() = 0;
+  virtual SequenceRepository& sequences() = 0;
+  virtual EnrollmentRepository& enrollments() = 0;
+  virtual TaskRepository& tasks() = 0;
+  virtual MessageRepository& messages() = 0;
+  virtual EventRepository& events() = 0;
+  virtual WorkQueue& work() = 0;
+};
+
+// Opens (creating when missing) a SQLite database in WAL mode and applies pending migrations.
+// Throws std::runtime_error naming the path when it cannot.
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path);
+
+}  // namespace touchpoint::store

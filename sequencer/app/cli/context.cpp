@@ -1,0 +1,58 @@
+#include "context.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <touchpoint/core/csv.hpp>
+
+namespace touchpoint::app {
+
+store::Store& Context::store() {
+  if (!store_) store_ = store::open_sqlite_store(db_path);
+  return *store_;
+}
+
+core::Timestamp Context::now(const Args& args) const {
+  if (auto given = args.option("now")) return parse_instant_arg("--now", *given);
+  if (const char* env = std::getenv("TOUCHPOINT_NOW"); env && *env)
+    return parse_instant_arg("TOUCHPOINT_NOW", env);
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+std::filesystem::path Context::outbox() const {
+  if (!config.outbox.empty()) return config.outbox;
+  auto dir = db_path.parent_path();
+  return (dir.empty() ? std::filesystem::path(".") : dir) / "outbox";
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot read " + path.string());
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+core::Timestamp parse_instant_arg(const std::string& name, const std::string& text) {
+  auto t = core::parse_instant(text);
+  if (!t)
+    throw UsageError(name + ": '" + text +
+                     "' is not an ISO 8601 instant with an offset, like 2026-03-02T08:15:00Z");
+  return *t;
+}
+
+core::ProspectBatch read_prospects_file(const std::filesystem::path& path,
+                                        const std::set<std::string>& known_owners) {
+  auto records = core::parse_csv(read_file(path));
+  if (!records) throw UsageError(path.string() + ": " + records.error().message);
+  auto batch = core::read_prospects(*records, known_owners);
+  if (!batch) throw UsageError(path.string() + ": " + batch.error().message);
+  return std::move(*batch);
+}
+
+void report_row_errors(std::ostream& err, const core::ProspectBatch& batch) {
+  for (const auto& e : batch.errors) err << "skipped " << e.message << '\n';
+}
+
+}  // namespace touchpoint::app

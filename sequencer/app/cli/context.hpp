@@ -1,0 +1,58 @@
+#pragma once
+// What every command gets: where the database is, the configuration, the output streams and
+// the clock ("now" comes from --now, else TOUCHPOINT_NOW, else the system clock).
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <touchpoint/core/prospect_import.hpp>
+#include <touchpoint/core/result.hpp>
+#include <touchpoint/store/store.hpp>
+
+#include "../config.hpp"
+#include "args.hpp"
+
+namespace touchpoint::app {
+
+struct Context {
+  std::filesystem::path db_path = "touchpoint.db";
+  Config config;
+  std::ostream& out = std::cout;
+  std::ostream& err = std::cerr;
+
+  // Opens the database on first use.
+  store::Store& store();
+  // --now, TOUCHPOINT_NOW or the clock. Throws UsageError on a malformed instant.
+  core::Timestamp now(const Args& args) const;
+  std::filesystem::path outbox() const;
+
+ private:
+  std::unique_ptr<store::Store> store_;
+};
+
+// Bad input from the user: printed as "error: <message>" with exit status 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Unwraps a Result or throws UsageError with its message.
+template <typename T>
+T require(core::Result<T> result) {
+  if (!result) throw UsageError(result.error().message);
+  return std::move(*result);
+}
+
+std::string read_file(const std::filesystem::path& path);
+core::Timestamp parse_instant_arg(const std::string& name, const std::string& text);
+
+// Reads a prospects CSV with line-numbered errors; owners must be known reps.
+core::ProspectBatch read_prospects_file(const std::filesystem::path& path,
+                                        const std::set<std::string>& known_owners);
+
+// Prints a batch's skipped rows to `err` ("line 11: ...").
+void report_row_errors(std::ostream& err, const core::ProspectBatch& batch);
+
+}  // namespace touchpoint::app

@@ -1,0 +1,141 @@
+#include "step_runner.hpp"
+
+#include <cstdio>
+
+#include <touchpoint/core/personalize.hpp>
+#include <touchpoint/core/threading.hpp>
+
+namespace touchpoint::engine {
+namespace {
+
+std::string display_name(const core::Prospect& p) {
+  std::string name = p.first_name;
+  if (!p.last_name.empty()) name += (name.empty() ? "" : " ") + p.last_name;
+  return name.empty() ? p.email : name;
+}
+
+std::string domain_of(const std::string& email) {
+  auto at = email.rfind('@');
+  return at == std::string::npos ? "touchpoint.invalid" : email.substr(at + 1);
+}
+
+// Notes are help for the rep, not sent to the prospect: a missing field leaves the raw note.
+std::string render_note(const std::string& note, const std::map<std::string, std::string>& fields) {
+  auto rendered = core::render_template(note, fields, core::Escape::none);
+  return rendered ? *rendered : note;
+}
+
+}  // namespace
+
+void StepRunner::run(store::WorkBatch& batch, TickReport& report) {
+  for (const auto& due : batch.steps()) {
+    const auto& seq = sequence(due.version);
+    const auto& step = seq.steps.at(static_cast<std::size_t>(due.position - 1));
+    Context c{seq, step, prospect(due.prospect), user(due.owner)};
+    if (step.creates_task())
+      open_task(batch, due, c, report);
+    else
+      queue_email(batch, due, c, report);
+  }
+}
+
+void StepRunner::open_task(store::WorkBatch& batch, const store::DueStep& due, const Context& c,
+                           TickReport& report) {
+  const auto fields = core::merge_fields(c.prospect, c.owner);
+  store::NewTask task;
+  task.type = c.step.type;
+  task.title = core::task_title(c.step.type, display_name(c.prospect));
+  task.note = render_note(c.step.note, fields);
+  task.due_date = date::floor<date::days>(core::to_local(due.due_at, *core::find_zone(due.zone)));
+  if (c.step.type == core::StepType::email) {
+    // A manual email is personalized like an automatic one, so the rep never starts from a
+    // broken greeting.
+    auto subject = core::render_template(c.step.message.subject, fields, core::Escape::none);
+    auto body = subject ? core::render_template(c.step.message.body, fields, core::Escape::html)
+                        : subject;
+    if (!body) {
+      batch.exclude(due, body.error().message);
+      ++report.excluded;
+      return;
+    }
+    task.subject = *subject;
+    task.body = *body;
+  }
+  batch.open_task(due, task);
+  ++report.tasks_opened;
+}
+
+void StepRunner::queue_email(store::WorkBatch& batch, const store::DueStep& due, const Context& c,
+                             TickReport& report) {
+  const auto fields = core::merge_fields(c.prospect, c.owner);
+  core::OutgoingMessage m;
+  auto body = core::render_template(c.step.message.body, fields, core::Escape::html);
+  std::optional<store::ThreadParent> parent;
+  if (c.step.mode == core::SendMode::thread_previous)
+    parent = batch.thread_parent(due.enrollment, due.position);
+  core::Result<std::string> subject =
+      parent ? core::Result<std::string>(core::reply_subject(parent->subject))
+             : core::render_template(c.step.message.subject, fields, core::Escape::none);
+  if (!subject || !body) {
+    batch.exclude(due, (!subject ? subject : body).error().message);
+    ++report.excluded;
+    return;
+  }
+  m.subject = *subject;
+  m.html = *body;
+  if (parent) {
+    m.in_reply_to = parent->message_id;
+    m.references = core::reply_references(parent->references, parent->message_id);
+    m.html = core::quote_below(m.html, parent->html, parent->date, *core::find_zone(due.zone),
+                               parent->from_name, parent->from_email);
+  }
+  m.message_id = new_message_id(due, c.owner.email);
+  m.date = due.due_at;
+  m.from_name = c.owner.name;
+  m.from_email = c.owner.email;
+  m.to_name = display_name(c.prospect) == c.prospect.email ? "" : display_name(c.prospect);
+  m.to_email = c.prospect.email;
+  m.unsubscribe_mailto = "mailto:" + c.owner.email + "?subject=unsubscribe";
+  batch.queue_message(due, m);
+  ++report.messages_queued;
+}
+
+std::string StepRunner::new_message_id(const store::DueStep& due, const std::string& sender_email) {
+  // Unique across installs: the step id is unique here, the random part across databases.
+  char random_part[17];
+  std::snprintf(random_part, sizeof random_part, "%016llx",
+                static_cast<unsigned long long>(random_()));
+  return "tp." + std::to_string(due.id.value) + "." + random_part + "@" + domain_of(sender_email);
+}
+
+const core::Sequence& StepRunner::sequence(core::SequenceVersionId id) {
+  auto it = sequences_.find(id);
+  if (it == sequences_.end()) {
+    auto loaded = store_.sequences().load_version(id);
+    if (!loaded) throw std::runtime_error("sequence version " + std::to_string(id.value) + " is missing");
+    it = sequences_.emplace(id, std::move(*loaded)).first;
+  }
+  return it->second;
+}
+
+const core::Prospect& StepRunner::prospect(core::ProspectId id) {
+  auto it = prospects_.find(id);
+  if (it == prospects_.end()) {
+    auto loaded = store_.prospects().get(id);
+    if (!loaded) throw std::runtime_error("prospect " + std::to_string(id.value) + " is missing");
+    it = prospects_.emplace(id, std::move(*loaded)).first;
+  }
+  return it->second;
+}
+
+const core::User& StepRunner::user(core::UserId id) {
+  auto it = users_.find(id);
+  if (it == users_.end()) {
+    auto loaded = store_.users().get(id);
+    if (!loaded) throw std::runtime_error("user " + std::to_string(id.value) + " is missing");
+    it = users_.emplace(id, std::move(*loaded)).first;
+  }
+  return it->second;
+}
+
+}  // namespace touchpoint::engine

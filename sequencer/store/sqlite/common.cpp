@@ -1,0 +1,39 @@
+#include "common.hpp"
+
+namespace touchpoint::store::sqlite {
+
+std::string join_references(const std::vector<std::string>& references) {
+  std::string out;
+  for (const auto& r : references) out += (out.empty() ? "" : " ") + r;
+  return out;
+}
+
+std::vector<std::string> split_references(const std::string& stored) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start < stored.size();) {
+    auto end = stored.find(' ', start);
+    if (end == std::string::npos) end = stored.size();
+    if (end > start) out.push_back(stored.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+void append_event(SQLite::Database& db, core::Timestamp at, const std::string& type,
+                  std::int64_t enrollment_id, std::int64_t prospect_id, std::int64_t step_run_id,
+                  std::int64_t message_id, const std::string& detail) {
+  SQLite::Statement insert(db,
+                           "INSERT INTO events (at, type, enrollment_id, prospect_id, step_run_id, "
+                           "message_id, detail) VALUES (?, ?, NULLIF(?, 0), NULLIF(?, 0), "
+                           "NULLIF(?, 0), NULLIF(?, 0), ?)");
+  insert.bind(1, to_db(at));
+  insert.bind(2, type);
+  insert.bind(3, enrollment_id);
+  insert.bind(4, prospect_id);
+  insert.bind(5, step_run_id);
+  insert.bind(6, message_id);
+  insert.bind(7, detail);
+  insert.exec();
+}
+
+}  // namespace touchpoint::store::sqlite

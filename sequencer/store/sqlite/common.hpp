@@ -1,0 +1,42 @@
+#pragma once
+// Helpers shared by the SQLite repositories. Internal to touchpoint::store.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <touchpoint/core/time.hpp>
+
+namespace touchpoint::store::sqlite {
+
+inline std::int64_t to_db(core::Timestamp t) { return t.time_since_epoch().count(); }
+inline core::Timestamp timestamp_of(std::int64_t seconds) {
+  return core::Timestamp{std::chrono::seconds{seconds}};
+}
+inline std::optional<core::Timestamp> optional_timestamp(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return timestamp_of(c.getInt64());
+}
+inline std::string text_of(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
+
+// Binds NULL for an empty optional.
+inline void bind_optional(SQLite::Statement& s, int index, const std::optional<core::Timestamp>& t) {
+  if (t)
+    s.bind(index, to_db(*t));
+  else
+    s.bind(index);
+}
+
+// Message-IDs of a References chain are stored space-separated, oldest first.
+std::string join_references(const std::vector<std::string>& references);
+std::vector<std::string> split_references(const std::string& stored);
+
+// Appends an event row. Ids of 0 are stored as NULL.
+void append_event(SQLite::Database& db, core::Timestamp at, const std::string& type,
+                  std::int64_t enrollment_id, std::int64_t prospect_id, std::int64_t step_run_id,
+                  std::int64_t message_id, const std::string& detail);
+
+}  // namespace touchpoint::store::sqlite

@@ -1,0 +1,139 @@
+#include "repositories.hpp"
+
+namespace touchpoint::store::sqlite {
+namespace {
+
+constexpr const char* kColumns =
+    "m.id, m.message_id, m.created_at, m.from_name, m.from_email, m.to_name, m.to_email, "
+    "m.subject, m.html, m.in_reply_to, m.refs, m.unsubscribe_url, m.unsubscribe_mailto, "
+    "m.state, m.enrollment_id, r.position, m.due_at, m.sent_at, m.detail";
+
+core::OutgoingMessage outgoing_of(SQLite::Statement& row) {
+  core::OutgoingMessage m;
+  m.id = core::MessageId{row.getColumn(0).getInt64()};
+  m.message_id = row.getColumn(1).getString();
+  m.date = timestamp_of(row.getColumn(2).getInt64());
+  m.from_name = row.getColumn(3).getString();
+  m.from_email = row.getColumn(4).getString();
+  m.to_name = row.getColumn(5).getString();
+  m.to_email = row.getColumn(6).getString();
+  m.subject = row.getColumn(7).getString();
+  m.html = row.getColumn(8).getString();
+  m.in_reply_to = row.getColumn(9).getString();
+  m.references = split_references(row.getColumn(10).getString());
+  m.unsubscribe_url = row.getColumn(11).getString();
+  m.unsubscribe_mailto = row.getColumn(12).getString();
+  return m;
+}
+
+DeliveryState delivery_state_of(const std::string& text) {
+  for (auto s : {DeliveryState::queued, DeliveryState::sending, DeliveryState::sent,
+                 DeliveryState::failed, DeliveryState::unknown})
+    if (text == to_string(s)) return s;
+  return DeliveryState::unknown;
+}
+
+}  // namespace
+
+std::vector<StoredMessage> SqliteMessages::list(std::optional<core::EnrollmentId> enrollment) {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                               " FROM messages m JOIN step_runs r ON r.id = m.step_run_id "
+                               "WHERE (?1 IS NULL OR m.enrollment_id = ?1) ORDER BY m.id");
+  if (enrollment) q.bind(1, enrollment->value);
+  std::vector<StoredMessage> out;
+  while (q.executeStep()) {
+    StoredMessage s;
+    s.message = outgoing_of(q);
+    s.state = delivery_state_of(q.getColumn(13).getString());
+    s.enrollment = core::EnrollmentId{q.getColumn(14).getInt64()};
+    s.position = q.getColumn(15).getInt();
+    s.due_at = timestamp_of(q.getColumn(16).getInt64());
+    s.sent_at = optional_timestamp(q.getColumn(17));
+    s.detail = q.getColumn(18).getString();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<core::OutgoingMessage> SqliteMessages::start_sending(std::size_t limit, Timestamp now) {
+  SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                               " FROM messages m JOIN step_runs r ON r.id = m.step_run_id "
+                               "WHERE m.state = 'queued' AND (m.next_attempt_at IS NULL OR "
+                               "m.next_attempt_at <= ?1) ORDER BY m.id LIMIT ?2");
+  q.bind(1, to_db(now));
+  q.bind(2, static_cast<std::int64_t>(limit));
+  std::vector<core::OutgoingMessage> out;
+  while (q.executeStep()) out.push_back(outgoing_of(q));
+  SQLite::Statement mark(db_,
+                         "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
+  for (const auto& m : out) {
+    mark.reset();
+    mark.bind(1, m.id.value);
+    mark.exec();
+  }
+  txn.commit();
+  return out;
+}
+
+void SqliteMessages::record_outcomes(
+    const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, Timestamp now) {
+  SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement update(db_,
+      "UPDATE messages SET state = ?1, detail = ?2, sent_at = CASE ?1 WHEN 'sent' THEN ?3 END, "
+      // Transient failures wait 1, 2, 4 ... minutes, at most an hour, before the next try.
+      "next_attempt_at = CASE ?1 WHEN 'queued' THEN ?3 + MIN(3600, 60 << MIN(attempts - 1, 6)) END "
+      "WHERE id = ?4 AND state = 'sending' RETURNING enrollment_id, step_run_id");
+  for (const auto& [id, outcome] : outcomes) {
+    // A transient failure goes back to the queue, to be tried again after a backoff.
+    DeliveryState state = outcome.status == core::SendStatus::sent        ? DeliveryState::sent
+                          : outcome.status == core::SendStatus::transient ? DeliveryState::queued
+                                                                          : DeliveryState::failed;
+    update.reset();
+    update.bind(1, to_string(state));
+    update.bind(2, outcome.detail);
+    update.bind(3, to_db(now));
+    update.bind(4, id.value);
+    if (!update.executeStep()) continue;
+    std::int64_t enrollment = update.getColumn(0).getInt64();
+    std::int64_t step = update.getColumn(1).getInt64();
+    while (update.executeStep()) {
+    }
+    const char* event = state == DeliveryState::sent     ? "sent"
+                        : state == DeliveryState::failed ? "hard_bounce"
+                                                         : "deferred";
+    append_event(db_, now, event, enrollment, 0, step, id.value, outcome.detail);
+  }
+  txn.commit();
+}
+
+std::size_t SqliteMessages::recover_in_flight(Timestamp now) {
+  SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement q(db_,
+      "UPDATE messages SET state = 'unknown', detail = 'interrupted after the send started; "
+      "not resent' WHERE state = 'sending' RETURNING id, enrollment_id, step_run_id");
+  std::vector<std::array<std::int64_t, 3>> recovered;
+  while (q.executeStep())
+    recovered.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64()});
+  for (const auto& [id, enrollment, step] : recovered)
+    append_event(db_, now, "unknown", enrollment, 0, step, id, "interrupted mid-send; not resent");
+  txn.commit();
+  return recovered.size();
+}
+
+}  // namespace touchpoint::store::sqlite
+
+namespace touchpoint::store {
+
+const char* to_string(DeliveryState state) noexcept {
+  switch (state) {
+    case DeliveryState::queued: return "queued";
+    case DeliveryState::sending: return "sending";
+    case DeliveryState::sent: return "sent";
+    case DeliveryState::failed: return "failed";
+    case DeliveryState::unknown: return "unknown";
+  }
+  return "?";
+}
+
+}  // namespace touchpoint::store

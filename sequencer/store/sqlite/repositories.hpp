@@ -1,0 +1,118 @@
+#pragma once
+// The SQLite implementations of the repository interfaces. Each holds a reference to the one
+// connection its SqliteStore owns. Internal to touchpoint::store.
+
+#include <touchpoint/store/store.hpp>
+
+#include "common.hpp"
+
+namespace touchpoint::store::sqlite {
+
+class SqliteUsers final : public UserRepository {
+ public:
+  explicit SqliteUsers(SQLite::Database& db) : db_(db) {}
+  Result<core::User> add(const core::User& user, Timestamp now) override;
+  std::optional<core::User> find(const std::string& email) override;
+  std::optional<core::User> get(core::UserId id) override;
+  std::vector<core::User> list() override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteProspects final : public ProspectRepository {
+ public:
+  explicit SqliteProspects(SQLite::Database& db) : db_(db) {}
+  Result<ImportSummary> import(const std::vector<core::Prospect>& prospects,
+                               const std::vector<std::string>& custom_columns,
+                               Timestamp now) override;
+  std::optional<core::Prospect> get(core::ProspectId id) override;
+  std::optional<core::Prospect> find(const std::string& email) override;
+  std::vector<core::Prospect> list(const ProspectFilter& filter) override;
+  std::set<std::string> custom_fields() override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteSequences final : public SequenceRepository {
+ public:
+  explicit SqliteSequences(SQLite::Database& db) : db_(db) {}
+  Result<AppliedSequence> apply(const core::Sequence& sequence, Timestamp now) override;
+  std::optional<SequenceSummary> find(const std::string& id_or_name) override;
+  std::vector<SequenceSummary> list() override;
+  std::optional<core::Sequence> load_version(core::SequenceVersionId version) override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteEnrollments final : public EnrollmentRepository {
+ public:
+  explicit SqliteEnrollments(SQLite::Database& db) : db_(db) {}
+  Result<EnrollSummary> enroll(core::SequenceId sequence, core::SequenceVersionId version,
+                               const std::vector<EnrollmentRequest>& requests, Timestamp now,
+                               std::size_t batch,
+                               const std::function<void(std::size_t)>& progress) override;
+  std::optional<core::Enrollment> get(core::EnrollmentId id) override;
+  std::vector<core::Enrollment> list(const EnrollmentFilter& filter) override;
+  std::vector<int> shifts(core::EnrollmentId id) override;
+  Result<core::Enrollment> pause(core::EnrollmentId id, std::optional<Timestamp> until,
+                                 Timestamp now) override;
+  Result<core::Enrollment> resume(core::EnrollmentId id, Timestamp now) override;
+  Result<core::Enrollment> exit(core::EnrollmentId id, core::ExitCause cause,
+                                Timestamp now) override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteTasks final : public TaskRepository {
+ public:
+  explicit SqliteTasks(SQLite::Database& db) : db_(db) {}
+  std::vector<core::Task> list(const TaskFilter& filter) override;
+  std::optional<core::Task> get(core::TaskId id) override;
+  Result<core::Task> close(core::TaskId id, const TaskClosure& closure,
+                           const std::vector<Reschedule>& later_steps) override;
+  Result<core::Task> snooze(core::TaskId id, Timestamp until, Timestamp now) override;
+  Result<core::Task> reassign(core::TaskId id, core::UserId owner, Timestamp now) override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteMessages final : public MessageRepository {
+ public:
+  explicit SqliteMessages(SQLite::Database& db) : db_(db) {}
+  std::vector<StoredMessage> list(std::optional<core::EnrollmentId> enrollment) override;
+  std::vector<core::OutgoingMessage> start_sending(std::size_t limit, Timestamp now) override;
+  void record_outcomes(const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes,
+                       Timestamp now) override;
+  std::size_t recover_in_flight(Timestamp now) override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteEvents final : public EventRepository {
+ public:
+  explicit SqliteEvents(SQLite::Database& db) : db_(db) {}
+  std::vector<Event> list(std::int64_t after_id, std::size_t limit) override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteWorkQueue final : public WorkQueue {
+ public:
+  explicit SqliteWorkQueue(SQLite::Database& db) : db_(db) {}
+  std::unique_ptr<WorkBatch> claim(Timestamp now, std::size_t limit) override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+// Finishes an active enrollment once none of its steps is scheduled or open.
+void finish_if_done(SQLite::Database& db, std::int64_t enrollment_id, Timestamp now);
+
+}  // namespace touchpoint::store::sqlite

@@ -1,0 +1,75 @@
+#include "repositories.hpp"
+
+#include "migrations.hpp"
+
+namespace touchpoint::store {
+namespace sqlite {
+namespace {
+
+// Applies every migration newer than the database's user_version, each in its own transaction.
+void migrate(SQLite::Database& db) {
+  int current = db.execAndGet("PRAGMA user_version").getInt();
+  for (const auto& [name, sql] : migration_files()) {
+    int version = std::stoi(name);  // "0002_launches.sql" is version 2
+    if (version <= current) continue;
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::EXCLUSIVE);
+    db.exec(sql);
+    db.exec("PRAGMA user_version = " + std::to_string(version));
+    txn.commit();
+  }
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::filesystem::path& path)
+      : db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE),
+        users_(db_),
+        prospects_(db_),
+        sequences_(db_),
+        enrollments_(db_),
+        tasks_(db_),
+        messages_(db_),
+        events_(db_),
+        work_(db_) {
+    db_.setBusyTimeout(10000);
+    // WAL: readers never block the writer; NORMAL sync is durable across application crashes
+    // (a power cut may lose the last commits, never consistency).
+    db_.exec("PRAGMA journal_mode = WAL");
+    db_.exec("PRAGMA synchronous = NORMAL");
+    db_.exec("PRAGMA foreign_keys = ON");
+    migrate(db_);
+  }
+
+  UserRepository& users() override { return users_; }
+  ProspectRepository& prospects() override { return prospects_; }
+  SequenceRepository& sequences() override { return sequences_; }
+  EnrollmentRepository& enrollments() override { return enrollments_; }
+  TaskRepository& tasks() override { return tasks_; }
+  MessageRepository& messages() override { return messages_; }
+  EventRepository& events() override { return events_; }
+  WorkQueue& work() override { return work_; }
+
+ private:
+  SQLite::Database db_;
+  SqliteUsers users_;
+  SqliteProspects prospects_;
+  SqliteSequences sequences_;
+  SqliteEnrollments enrollments_;
+  SqliteTasks tasks_;
+  SqliteMessages messages_;
+  SqliteEvents events_;
+  SqliteWorkQueue work_;
+};
+
+}  // namespace
+}  // namespace sqlite
+
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path) {
+  try {
+    return std::make_unique<sqlite::SqliteStore>(path);
+  } catch (const SQLite::Exception& e) {
+    throw std::runtime_error("cannot open database " + path.string() + ": " + e.what());
+  }
+}
+
+}  // namespace touchpoint::store
