@@ -33,8 +33,8 @@ const Command* match(const std::vector<std::string>& argv, std::size_t i, std::s
 
 }  // namespace
 
-int run_cli(const std::vector<std::string>& argv) {
-  Context ctx;
+int run_cli(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  Context ctx{out, err};
   try {
     std::size_t i = 1;
     std::optional<std::filesystem::path> config_path;

@@ -18,10 +18,12 @@
 namespace touchpoint::app {
 
 struct Context {
+  Context(std::ostream& out_stream, std::ostream& err_stream) : out(out_stream), err(err_stream) {}
+
+  std::ostream& out;
+  std::ostream& err;
   std::filesystem::path db_path = "touchpoint.db";
   Config config;
-  std::ostream& out = std::cout;
-  std::ostream& err = std::cerr;
 
   // Opens the database on first use.
   store::Store& store();

@@ -1,0 +1,42 @@
+#include "cli_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+
+namespace touchpoint::testing {
+
+CliFixture::CliFixture() {
+  std::random_device rd;
+  dir_ = std::filesystem::temp_directory_path() / ("touchpoint-e2e-" + std::to_string(rd()));
+  std::filesystem::create_directories(dir_);
+}
+
+CliFixture::~CliFixture() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+CliResult CliFixture::run(std::vector<std::string> args) const {
+  std::vector<std::string> argv{"touchpoint", "--db", db().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::ostringstream out, err;
+  CliResult r;
+  r.status = app::run_cli(argv, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+CliResult CliFixture::ok(std::vector<std::string> args) const {
+  auto r = run(args);
+  std::string command;
+  for (const auto& a : args) command += a + " ";
+  INFO("touchpoint " << command << "\nstdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.status == 0);
+  return r;
+}
+
+std::string fixture(const std::string& name) { return std::string(TOUCHPOINT_FIXTURES) + "/" + name; }
+
+}  // namespace touchpoint::testing

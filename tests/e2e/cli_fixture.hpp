@@ -1,0 +1,44 @@
+#pragma once
+// Runs the touchpoint CLI in-process against a database in a fresh temporary folder.
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.hpp"
+
+namespace touchpoint::testing {
+
+struct CliResult {
+  int status = 0;
+  std::string out;
+  std::string err;
+  nlohmann::json json() const { return nlohmann::json::parse(out); }
+};
+
+class CliFixture {
+ public:
+  CliFixture();
+  ~CliFixture();
+  CliFixture(const CliFixture&) = delete;
+  CliFixture& operator=(const CliFixture&) = delete;
+
+  // touchpoint --db <dir>/touchpoint.db <args...>
+  CliResult run(std::vector<std::string> args) const;
+  // Like run(), but fails the test unless the status is 0.
+  CliResult ok(std::vector<std::string> args) const;
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path db() const { return dir_ / "touchpoint.db"; }
+  std::filesystem::path outbox() const { return dir_ / "outbox"; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+std::string fixture(const std::string& name);  // path of a shared fixture file
+
+}  // namespace touchpoint::testing
