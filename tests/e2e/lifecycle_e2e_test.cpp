@@ -63,10 +63,26 @@ TEST_CASE("a changed sequence file makes a new version; enrolled prospects stay 
   CHECK(cli.ok({"sequence", "apply", seq.string(), "--json"}).json() == json({{"id", 1}, {"version", 2}}));
   CHECK(cli.ok({"sequence", "apply", seq.string(), "--json"}).json()["version"] == 2);
 
-  cli.ok({"tick", "--now", "2026-03-02T12:00:00Z"});
-  auto tasks = cli.ok({"tasks", "--json", "--now", "2026-03-02T12:00:00Z"}).json();
-  REQUIRE_FALSE(tasks.empty());
+  cli.ok({"tick", "--now", "2026-03-02T16:00:00Z"});  // 08:00 in Los Angeles: all calls due
+  auto tasks = cli.ok({"tasks", "--json", "--now", "2026-03-02T16:00:00Z"}).json();
+  REQUIRE(tasks.size() == 9);
   for (const auto& t : tasks) CHECK_THAT(t["note"].get<std::string>(), Catch::StartsWith("Call "));
+
+  // Moved explicitly, pending steps follow version 2: the second step gets its new time.
+  for (const auto& t : tasks)
+    cli.ok({"task", "complete", std::to_string(t["id"].get<int>()), "--now", "2026-03-02T16:00:00Z"});
+  text.replace(text.find("\"at\": \"10:00\""), 13, "\"at\": \"11:00\"");
+  write(seq, text);
+  CHECK(cli.ok({"sequence", "apply", seq.string(), "--json"}).json()["version"] == 3);
+  CHECK(cli.ok({"enrollments", "move", "--sequence", "Calls", "--json"}).json()["moved"] == 9);
+  cli.ok({"tick", "--now", "2026-03-03T10:30:00Z"});  // 11:30 in Stockholm: 10:00 was version 1
+  int asa = 0;
+  for (const auto& m : cli.ok({"messages", "--json"}).json())
+    if (m["to"] == "asa.lindstrom@nordvik.se") {
+      CHECK(m["due_at"] == "2026-03-03T10:00:00Z");
+      ++asa;
+    }
+  CHECK(asa == 1);
 }
 
 TEST_CASE("a prospect has one active enrollment per sequence", "[e2e]") {

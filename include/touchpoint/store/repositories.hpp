@@ -85,6 +85,9 @@ class SequenceRepository {
   virtual std::optional<SequenceSummary> find(const std::string& id_or_name) = 0;
   virtual std::vector<SequenceSummary> list() = 0;
   virtual std::optional<core::Sequence> load_version(core::SequenceVersionId version) = 0;
+  // The id of version `number` of a sequence.
+  virtual std::optional<core::SequenceVersionId> find_version(core::SequenceId sequence,
+                                                              int number) = 0;
 };
 
 // One prospect to enroll, with its plan already computed (core::plan_schedule).
@@ -133,6 +136,14 @@ class EnrollmentRepository {
   // Ends the enrollment; pending steps are cancelled and open tasks skipped.
   virtual Result<core::Enrollment> exit(core::EnrollmentId id, core::ExitCause cause,
                                         Timestamp now) = 0;
+  // Moves a live enrollment to another version of its sequence, atomically: `due` holds the
+  // new version's due instant per position. Steps already done or open stay as they are;
+  // pending ones take the new instants; positions the new version adds are scheduled and
+  // those it drops are cancelled. `conflict` when the enrollment has ended.
+  virtual Result<core::Enrollment> move_to_version(core::EnrollmentId id,
+                                                   core::SequenceVersionId version,
+                                                   const std::vector<Timestamp>& due,
+                                                   Timestamp now) = 0;
 };
 
 struct TaskFilter {

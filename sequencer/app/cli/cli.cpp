@@ -17,18 +17,21 @@ void print_help(std::ostream& out) {
   }
 }
 
-// The command whose (one or two word) name starts argv[i...], or nullptr.
+// The command whose name starts argv[i...]; a two-word name wins over a one-word one
+// ("enrollments move" over "enrollments"). nullptr when none.
 const Command* match(const std::vector<std::string>& argv, std::size_t i, std::size_t& words) {
+  const Command* found = nullptr;
   for (const auto& c : commands()) {
     auto space = c.name.find(' ');
     if (space == std::string::npos) {
-      if (argv[i] == c.name) return words = 1, &c;
+      if (argv[i] == c.name && !found) found = &c, words = 1;
     } else if (i + 1 < argv.size() && argv[i] == c.name.substr(0, space) &&
                argv[i + 1] == c.name.substr(space + 1)) {
-      return words = 2, &c;
+      words = 2;
+      return &c;
     }
   }
-  return nullptr;
+  return found;
 }
 
 }  // namespace

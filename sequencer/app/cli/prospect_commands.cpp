@@ -1,5 +1,6 @@
 // prospects import, prospects list, enroll, enrollments, enrollment pause|resume|exit.
 #include <touchpoint/engine/enroller.hpp>
+#include <touchpoint/engine/versions.hpp>
 
 #include "commands.hpp"
 #include "table.hpp"
@@ -176,6 +177,29 @@ int run_exit(Context& ctx, const Args& args) {
       ctx, require(ctx.store().enrollments().exit(enrollment_id(args), core::ExitCause::manual, ctx.now(args))));
 }
 
+int run_move(Context& ctx, const Args& args) {
+  auto sequence_arg = args.option("sequence");
+  if (!sequence_arg) throw UsageError("usage: touchpoint enrollments move --sequence ID|NAME [--to-version N]");
+  auto sequence = find_sequence(ctx, *sequence_arg);
+  int number = sequence.version;
+  if (auto v = args.option("to-version")) {
+    try {
+      number = std::stoi(*v);
+    } catch (const std::exception&) {
+      throw UsageError("--to-version: '" + *v + "' is not a version number");
+    }
+  }
+  auto version = ctx.store().sequences().find_version(sequence.id, number);
+  if (!version) throw UsageError("--to-version: '" + sequence.name + "' has no version " + std::to_string(number));
+  auto result = engine::move_enrollments(ctx.store(), sequence, *version, number, ctx.now(args));
+  for (const auto& e : result.errors) ctx.err << "skipped " << e << '\n';
+  if (args.flag("json"))
+    print_json(ctx.out, {{"moved", result.moved}, {"version", number}, {"errors", result.errors}});
+  else
+    ctx.out << "Moved " << result.moved << " enrollments to version " << number << '\n';
+  return result.errors.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 void add_prospect_commands(std::vector<Command>& out) {
@@ -189,6 +213,9 @@ void add_prospect_commands(std::vector<Command>& out) {
                  {{"sequence", "prospects", "owner", "start", "now"}, {"json"}}, run_enroll});
   out.push_back({"enrollments", "[--sequence ID|NAME] [--json]", "list enrollments",
                  {{"sequence"}, {"json"}}, run_enrollments});
+  out.push_back({"enrollments move", "--sequence ID|NAME [--to-version N] [--json]",
+                 "move live enrollments to a version (default: the current one)",
+                 {{"sequence", "to-version", "now"}, {"json"}}, run_move});
   out.push_back({"enrollment pause", "ID [--until ISO8601]", "pause an enrollment",
                  {{"until", "now"}, {}}, run_pause});
   out.push_back({"enrollment resume", "ID", "resume a paused enrollment", {{"now"}, {}}, run_resume});

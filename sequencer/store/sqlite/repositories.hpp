@@ -42,6 +42,8 @@ class SqliteSequences final : public SequenceRepository {
   std::optional<SequenceSummary> find(const std::string& id_or_name) override;
   std::vector<SequenceSummary> list() override;
   std::optional<core::Sequence> load_version(core::SequenceVersionId version) override;
+  std::optional<core::SequenceVersionId> find_version(core::SequenceId sequence,
+                                                      int number) override;
 
  private:
   SQLite::Database& db_;
@@ -62,6 +64,9 @@ class SqliteEnrollments final : public EnrollmentRepository {
   Result<core::Enrollment> resume(core::EnrollmentId id, Timestamp now) override;
   Result<core::Enrollment> exit(core::EnrollmentId id, core::ExitCause cause,
                                 Timestamp now) override;
+  Result<core::Enrollment> move_to_version(core::EnrollmentId id, core::SequenceVersionId version,
+                                           const std::vector<Timestamp>& due,
+                                           Timestamp now) override;
 
  private:
   SQLite::Database& db_;

@@ -101,4 +101,13 @@ std::optional<core::Sequence> SqliteSequences::load_version(core::SequenceVersio
   return std::move(*parsed);
 }
 
+std::optional<core::SequenceVersionId> SqliteSequences::find_version(core::SequenceId sequence,
+                                                                     int number) {
+  SQLite::Statement q(db_, "SELECT id FROM sequence_versions WHERE sequence_id = ? AND version = ?");
+  q.bind(1, sequence.value);
+  q.bind(2, number);
+  if (!q.executeStep()) return std::nullopt;
+  return core::SequenceVersionId{q.getColumn(0).getInt64()};
+}
+
 }  // namespace touchpoint::store::sqlite
