@@ -55,7 +55,7 @@ Result<EnrollSummary> SqliteEnrollments::enroll(core::SequenceId sequence,
       insert.bind(3, r.prospect.value);
       insert.bind(4, r.owner.value);
       insert.bind(5, to_db(r.start));
-      insert.bind(6, r.zone);
+      insert.bindNoCopy(6, r.zone);  // `requests` outlives the statement: no copy needed
       if (insert.exec() == 0) {
         summary.already_active.push_back(r.prospect);
         continue;
