@@ -232,28 +232,48 @@ std::map<std::string, std::string> merge_fields(const Prospect& prospect, const 
   return fields;
 }
 
-Result<std::string> render_template(std::string_view text,
-                                    const std::map<std::string, std::string>& fields,
-                                    Escape escape) {
+struct CompiledTemplate::Parsed {
+  std::set<std::string> required;
+  kainjow::mustache::mustache mustache;
+};
+
+CompiledTemplate::CompiledTemplate(std::unique_ptr<Parsed> parsed) : parsed_(std::move(parsed)) {}
+CompiledTemplate::CompiledTemplate(CompiledTemplate&&) noexcept = default;
+CompiledTemplate& CompiledTemplate::operator=(CompiledTemplate&&) noexcept = default;
+CompiledTemplate::~CompiledTemplate() = default;
+
+Result<CompiledTemplate> CompiledTemplate::compile(std::string_view text, Escape escape) {
   auto tags = scan_tags(text);
   if (!tags) return tl::make_unexpected(tags.error());
   auto named = analyze_tags(*tags);
   if (!named) return tl::make_unexpected(named.error());
+  auto parsed = std::make_unique<Parsed>(
+      Parsed{std::move(named->required), kainjow::mustache::mustache{expand_fallbacks(text, *tags)}});
+  if (!parsed->mustache.is_valid())
+    return fail(ErrorCode::invalid_input, parsed->mustache.error_message());
+  if (escape == Escape::none) parsed->mustache.set_custom_escape([](const std::string& s) { return s; });
+  return CompiledTemplate(std::move(parsed));
+}
 
+Result<std::string> CompiledTemplate::render(const std::map<std::string, std::string>& fields) {
   // Never send a broken greeting: every required field needs a value.
-  for (const auto& name : named->required) {
+  for (const auto& name : parsed_->required) {
     const auto it = fields.find(name);
     if (it == fields.end() || is_blank(it->second)) {
       return fail(ErrorCode::conflict, "missing_field:" + name);
     }
   }
-
-  kainjow::mustache::mustache tmpl{expand_fallbacks(text, *tags)};
-  if (!tmpl.is_valid()) return fail(ErrorCode::invalid_input, tmpl.error_message());
-  if (escape == Escape::none) tmpl.set_custom_escape([](const std::string& s) { return s; });
-  std::string rendered = tmpl.render(to_mustache_data(fields));
-  if (!tmpl.is_valid()) return fail(ErrorCode::invalid_input, tmpl.error_message());
+  std::string rendered = parsed_->mustache.render(to_mustache_data(fields));
+  if (!parsed_->mustache.is_valid()) return fail(ErrorCode::invalid_input, parsed_->mustache.error_message());
   return rendered;
+}
+
+Result<std::string> render_template(std::string_view text,
+                                    const std::map<std::string, std::string>& fields,
+                                    Escape escape) {
+  auto compiled = CompiledTemplate::compile(text, escape);
+  if (!compiled) return tl::make_unexpected(compiled.error());
+  return compiled->render(fields);
 }
 
 }  // namespace touchpoint::core

@@ -28,13 +28,13 @@ TickReport Engine::claim_due(core::Timestamp now,
 TickReport Engine::send_queued(core::Timestamp now) {
   TickReport report;
   if (!transport_) return report;
-  for (;;) {
-    // Marked `sending` and committed before the first byte leaves: a crash from here on
-    // leaves them `sending`, and recover() turns them `unknown` instead of resending.
-    auto group = store_.messages().start_sending(config_.send_group, now);
-    if (group.empty()) break;
-    std::vector<std::pair<core::MessageId, core::SendOutcome>> outcomes;
-    outcomes.reserve(group.size());
+  // Each commit records the messages just sent and marks the next ones `sending` before the
+  // first byte leaves: a crash leaves only those in the transport's hands `sending`, and
+  // recover() turns them `unknown` instead of resending.
+  std::vector<std::pair<core::MessageId, core::SendOutcome>> outcomes;
+  for (auto group = store_.messages().advance({}, config_.send_group, now); !group.empty();
+       group = store_.messages().advance(outcomes, config_.send_group, now)) {
+    outcomes.clear();
     for (auto& message : group) {
       message.date = now;
       auto outcome = transport_->send(message);
@@ -45,7 +45,6 @@ TickReport Engine::send_queued(core::Timestamp now) {
       }
       outcomes.emplace_back(message.id, std::move(outcome));
     }
-    store_.messages().record_outcomes(outcomes, now);
   }
   return report;
 }

@@ -19,12 +19,6 @@ std::string domain_of(const std::string& email) {
   return at == std::string::npos ? "touchpoint.invalid" : email.substr(at + 1);
 }
 
-// Notes are help for the rep, not sent to the prospect: a missing field leaves the raw note.
-std::string render_note(const std::string& note, const std::map<std::string, std::string>& fields) {
-  auto rendered = core::render_template(note, fields, core::Escape::none);
-  return rendered ? *rendered : note;
-}
-
 }  // namespace
 
 void StepRunner::run(store::WorkBatch& batch, TickReport& report) {
@@ -45,13 +39,14 @@ void StepRunner::open_task(store::WorkBatch& batch, const store::DueStep& due, c
   store::NewTask task;
   task.type = c.step.type;
   task.title = core::task_title(c.step.type, display_name(c.prospect));
-  task.note = render_note(c.step.note, fields);
+  // Notes are help for the rep, not sent to the prospect: a missing field leaves the raw note.
+  task.note = render(due, Part::note, c.step.note, core::Escape::none, fields).value_or(c.step.note);
   task.due_date = date::floor<date::days>(core::to_local(due.due_at, *core::find_zone(due.zone)));
   if (c.step.type == core::StepType::email) {
     // A manual email is personalized like an automatic one, so the rep never starts from a
     // broken greeting.
-    auto subject = core::render_template(c.step.message.subject, fields, core::Escape::none);
-    auto body = subject ? core::render_template(c.step.message.body, fields, core::Escape::html)
+    auto subject = render(due, Part::subject, c.step.message.subject, core::Escape::none, fields);
+    auto body = subject ? render(due, Part::body, c.step.message.body, core::Escape::html, fields)
                         : subject;
     if (!body) {
       batch.exclude(due, body.error().message);
@@ -69,13 +64,13 @@ void StepRunner::queue_email(store::WorkBatch& batch, const store::DueStep& due,
                              TickReport& report) {
   const auto fields = core::merge_fields(c.prospect, c.owner);
   core::OutgoingMessage m;
-  auto body = core::render_template(c.step.message.body, fields, core::Escape::html);
+  auto body = render(due, Part::body, c.step.message.body, core::Escape::html, fields);
   std::optional<store::ThreadParent> parent;
   if (c.step.mode == core::SendMode::thread_previous)
     parent = batch.thread_parent(due.enrollment, due.position);
   core::Result<std::string> subject =
       parent ? core::Result<std::string>(core::reply_subject(parent->subject))
-             : core::render_template(c.step.message.subject, fields, core::Escape::none);
+             : render(due, Part::subject, c.step.message.subject, core::Escape::none, fields);
   if (!subject || !body) {
     batch.exclude(due, (!subject ? subject : body).error().message);
     ++report.excluded;
@@ -106,6 +101,19 @@ std::string StepRunner::new_message_id(const store::DueStep& due, const std::str
   std::snprintf(random_part, sizeof random_part, "%016llx",
                 static_cast<unsigned long long>(random_()));
   return "tp." + std::to_string(due.id.value) + "." + random_part + "@" + domain_of(sender_email);
+}
+
+core::Result<std::string> StepRunner::render(const store::DueStep& due, Part part,
+                                             const std::string& text, core::Escape escape,
+                                             const std::map<std::string, std::string>& fields) {
+  auto key = std::tuple{due.version.value, due.position, part};
+  auto it = templates_.find(key);
+  if (it == templates_.end()) {
+    auto compiled = core::CompiledTemplate::compile(text, escape);
+    if (!compiled) return tl::unexpected(compiled.error());
+    it = templates_.emplace(key, std::move(*compiled)).first;
+  }
+  return it->second.render(fields);
 }
 
 const core::Sequence& StepRunner::sequence(core::SequenceVersionId id) {

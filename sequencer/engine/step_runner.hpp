@@ -2,8 +2,12 @@
 // Turns one claimed step into its work: an open task, a queued message, or an exclusion.
 // Internal to touchpoint::engine.
 
+#include <map>
 #include <random>
+#include <tuple>
 #include <unordered_map>
+
+#include <touchpoint/core/personalize.hpp>
 
 #include <touchpoint/core/sequence.hpp>
 #include <touchpoint/engine/engine.hpp>
@@ -32,6 +36,13 @@ class StepRunner {
                    TickReport& report);
   std::string new_message_id(const store::DueStep& due, const std::string& sender_email);
 
+  // Which text of a step a template comes from.
+  enum class Part { subject, body, note };
+  // Renders one of a step's texts, compiling it once per tick.
+  core::Result<std::string> render(const store::DueStep& due, Part part, const std::string& text,
+                                   core::Escape escape,
+                                   const std::map<std::string, std::string>& fields);
+
   const core::Sequence& sequence(core::SequenceVersionId id);
   const core::Prospect& prospect(core::ProspectId id);
   const core::User& user(core::UserId id);
@@ -44,6 +55,7 @@ class StepRunner {
   std::unordered_map<core::SequenceVersionId, core::Sequence> sequences_;
   std::unordered_map<core::ProspectId, core::Prospect> prospects_;
   std::unordered_map<core::UserId, core::User> users_;
+  std::map<std::tuple<std::int64_t, int, Part>, core::CompiledTemplate> templates_;
 };
 
 }  // namespace touchpoint::engine

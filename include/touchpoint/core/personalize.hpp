@@ -9,6 +9,7 @@
 // whose value is empty is excluded with the cause `missing_field:<name>`.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,10 +37,30 @@ bool is_known_field(const std::string& name, const std::set<std::string>& custom
 // Values for one prospect and its sender.
 std::map<std::string, std::string> merge_fields(const Prospect& prospect, const User& sender);
 
-enum class Escape { html, none };
-
 struct Rendered {
   std::string text;
+};
+
+enum class Escape { html, none };
+
+// A template read once and rendered many times: what the engine keeps per step while it
+// claims a batch. Not thread-safe (rendering updates the parsed template's state): one per
+// thread.
+class CompiledTemplate {
+ public:
+  // Reads the template; errors as analyze_template's, or the Mustache parser's.
+  static Result<CompiledTemplate> compile(std::string_view text, Escape escape);
+  CompiledTemplate(CompiledTemplate&&) noexcept;
+  CompiledTemplate& operator=(CompiledTemplate&&) noexcept;
+  ~CompiledTemplate();
+
+  // As render_template.
+  Result<std::string> render(const std::map<std::string, std::string>& fields);
+
+ private:
+  struct Parsed;
+  explicit CompiledTemplate(std::unique_ptr<Parsed> parsed);
+  std::unique_ptr<Parsed> parsed_;
 };
 
 // Renders `text` with `fields`. When a required field is empty, returns the cause

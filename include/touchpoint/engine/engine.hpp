@@ -14,8 +14,8 @@ namespace touchpoint::engine {
 
 struct EngineConfig {
   std::size_t claim_batch = 500;  // steps per claiming transaction
-  std::size_t send_group = 50;    // messages marked `sending` at once: the most a crash can
-                                  // leave `unknown`
+  std::size_t send_group = 1;     // messages marked `sending` at once: the most a crash can
+                                  // leave `unknown` (the sender's pipeline depth)
   std::string public_url;         // for unsubscribe links; empty: mailto only
 };
 

@@ -194,13 +194,14 @@ class MessageRepository {
  public:
   virtual ~MessageRepository() = default;
   virtual std::vector<StoredMessage> list(std::optional<core::EnrollmentId> enrollment) = 0;
-  // Marks up to `limit` queued messages `sending` in one transaction and returns them: after
-  // this, a crash leaves them `sending`, which recover_in_flight turns into `unknown`.
-  virtual std::vector<core::OutgoingMessage> start_sending(std::size_t limit, Timestamp now) = 0;
-  // Records the outcomes of a sending group in one transaction.
-  virtual void record_outcomes(
+  // In one transaction: records the outcomes of the messages just handed to the transport,
+  // then marks up to `next` queued messages (due for a try at `now`) `sending` and returns
+  // them. Recording one message and starting the next in the same commit means a crash
+  // leaves only the messages actually in the transport's hands `sending`, which
+  // recover_in_flight turns into `unknown`; with next = 1, at most one.
+  virtual std::vector<core::OutgoingMessage> advance(
       const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes,
-      Timestamp now) = 0;
+      std::size_t next, Timestamp now) = 0;
   // Marks every `sending` message `unknown` (it may or may not have left): called once by the
   // sole engine at start, after a crash. Returns how many. Never resends them.
   virtual std::size_t recover_in_flight(Timestamp now) = 0;

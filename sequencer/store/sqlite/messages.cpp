@@ -55,56 +55,56 @@ std::vector<StoredMessage> SqliteMessages::list(std::optional<core::EnrollmentId
   return out;
 }
 
-std::vector<core::OutgoingMessage> SqliteMessages::start_sending(std::size_t limit, Timestamp now) {
+std::vector<core::OutgoingMessage> SqliteMessages::advance(
+    const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, std::size_t next,
+    Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
-                               " FROM messages m JOIN step_runs r ON r.id = m.step_run_id "
-                               "WHERE m.state = 'queued' AND (m.next_attempt_at IS NULL OR "
-                               "m.next_attempt_at <= ?1) ORDER BY m.id LIMIT ?2");
-  q.bind(1, to_db(now));
-  q.bind(2, static_cast<std::int64_t>(limit));
-  std::vector<core::OutgoingMessage> out;
-  while (q.executeStep()) out.push_back(outgoing_of(q));
-  SQLite::Statement mark(db_,
-                         "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
-  for (const auto& m : out) {
-    mark.reset();
-    mark.bind(1, m.id.value);
-    mark.exec();
-  }
-  txn.commit();
-  return out;
-}
-
-void SqliteMessages::record_outcomes(
-    const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, Timestamp now) {
-  SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement update(db_,
-      "UPDATE messages SET state = ?1, detail = ?2, sent_at = CASE ?1 WHEN 'sent' THEN ?3 END, "
-      // Transient failures wait 1, 2, 4 ... minutes, at most an hour, before the next try.
-      "next_attempt_at = CASE ?1 WHEN 'queued' THEN ?3 + MIN(3600, 60 << MIN(attempts - 1, 6)) END "
-      "WHERE id = ?4 AND state = 'sending' RETURNING enrollment_id, step_run_id");
-  for (const auto& [id, outcome] : outcomes) {
-    // A transient failure goes back to the queue, to be tried again after a backoff.
-    DeliveryState state = outcome.status == core::SendStatus::sent        ? DeliveryState::sent
-                          : outcome.status == core::SendStatus::transient ? DeliveryState::queued
-                                                                          : DeliveryState::failed;
-    update.reset();
-    update.bind(1, to_string(state));
-    update.bind(2, outcome.detail);
-    update.bind(3, to_db(now));
-    update.bind(4, id.value);
-    if (!update.executeStep()) continue;
-    std::int64_t enrollment = update.getColumn(0).getInt64();
-    std::int64_t step = update.getColumn(1).getInt64();
-    while (update.executeStep()) {
+  if (!outcomes.empty()) {
+    SQLite::Statement update(db_,
+        "UPDATE messages SET state = ?1, detail = ?2, sent_at = CASE ?1 WHEN 'sent' THEN ?3 END, "
+        // Transient failures wait 1, 2, 4 ... minutes, at most an hour, before the next try.
+        "next_attempt_at = CASE ?1 WHEN 'queued' THEN ?3 + MIN(3600, 60 << MIN(attempts - 1, 6)) END "
+        "WHERE id = ?4 AND state = 'sending' RETURNING enrollment_id, step_run_id");
+    for (const auto& [id, outcome] : outcomes) {
+      // A transient failure goes back to the queue, to be tried again after a backoff.
+      DeliveryState state = outcome.status == core::SendStatus::sent        ? DeliveryState::sent
+                            : outcome.status == core::SendStatus::transient ? DeliveryState::queued
+                                                                            : DeliveryState::failed;
+      update.reset();
+      update.bind(1, to_string(state));
+      update.bind(2, outcome.detail);
+      update.bind(3, to_db(now));
+      update.bind(4, id.value);
+      if (!update.executeStep()) continue;
+      std::int64_t enrollment = update.getColumn(0).getInt64();
+      std::int64_t step = update.getColumn(1).getInt64();
+      while (update.executeStep()) {
+      }
+      const char* event = state == DeliveryState::sent     ? "sent"
+                          : state == DeliveryState::failed ? "hard_bounce"
+                                                           : "deferred";
+      append_event(db_, now, event, enrollment, 0, step, id.value, outcome.detail);
     }
-    const char* event = state == DeliveryState::sent     ? "sent"
-                        : state == DeliveryState::failed ? "hard_bounce"
-                                                         : "deferred";
-    append_event(db_, now, event, enrollment, 0, step, id.value, outcome.detail);
+  }
+  std::vector<core::OutgoingMessage> started;
+  if (next > 0) {
+    SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                                 " FROM messages m JOIN step_runs r ON r.id = m.step_run_id "
+                                 "WHERE m.state = 'queued' AND (m.next_attempt_at IS NULL OR "
+                                 "m.next_attempt_at <= ?1) ORDER BY m.id LIMIT ?2");
+    q.bind(1, to_db(now));
+    q.bind(2, static_cast<std::int64_t>(next));
+    while (q.executeStep()) started.push_back(outgoing_of(q));
+    SQLite::Statement mark(db_,
+                           "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
+    for (const auto& m : started) {
+      mark.reset();
+      mark.bind(1, m.id.value);
+      mark.exec();
+    }
   }
   txn.commit();
+  return started;
 }
 
 std::size_t SqliteMessages::recover_in_flight(Timestamp now) {

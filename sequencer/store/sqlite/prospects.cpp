@@ -88,10 +88,15 @@ Result<ImportSummary> SqliteProspects::import(const std::vector<core::Prospect>&
 }
 
 std::optional<core::Prospect> SqliteProspects::get(core::ProspectId id) {
-  SQLite::Statement q(db_, std::string(kSelect) + " WHERE p.id = ?");
+  // Prepared once: the engine reads every claimed step's prospect through here.
+  if (!get_) get_.emplace(db_, std::string(kSelect) + " WHERE p.id = ?");
+  auto& q = *get_;
+  q.reset();
   q.bind(1, id.value);
-  if (!q.executeStep()) return std::nullopt;
-  return prospect_of(q);
+  std::optional<core::Prospect> found;
+  if (q.executeStep()) found = prospect_of(q);
+  q.reset();  // ends the read at once
+  return found;
 }
 
 std::optional<core::Prospect> SqliteProspects::find(const std::string& email) {

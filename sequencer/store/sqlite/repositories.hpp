@@ -33,6 +33,7 @@ class SqliteProspects final : public ProspectRepository {
 
  private:
   SQLite::Database& db_;
+  std::optional<SQLite::Statement> get_;
 };
 
 class SqliteSequences final : public SequenceRepository {
@@ -90,9 +91,9 @@ class SqliteMessages final : public MessageRepository {
  public:
   explicit SqliteMessages(SQLite::Database& db) : db_(db) {}
   std::vector<StoredMessage> list(std::optional<core::EnrollmentId> enrollment) override;
-  std::vector<core::OutgoingMessage> start_sending(std::size_t limit, Timestamp now) override;
-  void record_outcomes(const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes,
-                       Timestamp now) override;
+  std::vector<core::OutgoingMessage> advance(
+      const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes,
+      std::size_t next, Timestamp now) override;
   std::size_t recover_in_flight(Timestamp now) override;
 
  private:

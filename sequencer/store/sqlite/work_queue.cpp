@@ -37,12 +37,12 @@ class SqliteWorkBatch final : public WorkBatch {
         // Rule 8: a step waits while an earlier task of its enrollment is open.
         "AND NOT EXISTS (SELECT 1 FROM step_runs t WHERE t.enrollment_id = r.enrollment_id "
         "AND t.position < r.position AND t.state = 'open') "
-        "ORDER BY r.due_at, r.id LIMIT ?2");
+        "ORDER BY r.due_at, r.id");
     due.bind(1, to_db(now));
-    due.bind(2, static_cast<std::int64_t>(limit));
     // One step per enrollment per batch: a task opened by the first may hold back the next.
+    // The index walk stops as soon as the batch is full.
     std::unordered_set<std::int64_t> seen;
-    while (due.executeStep()) {
+    while (steps_.size() < limit && due.executeStep()) {
       DueStep s;
       s.id = core::StepRunId{due.getColumn(0).getInt64()};
       s.enrollment = core::EnrollmentId{due.getColumn(1).getInt64()};
