@@ -539,10 +539,10 @@ TEST_CASE("a tick killed mid-batch loses no step and sends none twice", "[crash]
   // one left. The claim phase comes first (~40 claiming transactions of at most 500 steps, one
   // step per enrollment each, ~10-15 ms apiece): its rounds kill at 1, 2, ... 12 ms into the
   // second batch, timed from the progress line the first batch's commit prints. The send rounds
-  // wait for the outbox to grow, so the kill lands while a group of 50 messages is marked
-  // 'sending' (600 and 1200 are group boundaries: every file of the group written, none
-  // recorded). The last round kills right after the first file of a run, when a group is
-  // certainly in flight, so the final tick has to recover it.
+  // wait for the outbox to grow, so the kill lands while a message is marked 'sending' (each
+  // commit records one message and starts the next: a kill often lands with the file written
+  // and not yet recorded). The last round kills right after the first file of a run, when a
+  // message is certainly in flight, so the final tick has to recover it.
   std::vector<Round> rounds = {
       {"claim: right after batch 1 commits", Trigger::claimed_lines, 1},
       {"very early: 15 ms after exec", Trigger::delay_ms, 15},
@@ -656,8 +656,8 @@ TEST_CASE("a tick killed mid-batch loses no step and sends none twice", "[crash]
   }
 
   // The kills landed where they were meant to: at least one while steps were being claimed,
-  // and at least one while a group was 'sending' with some of its files already written — a
-  // send that completed and was not recorded, the case a resend would duplicate.
+  // and at least one while a message was 'sending' with its file already written — a send
+  // that completed and was not recorded, the case a resend would duplicate.
   std::size_t claim_kills = 0, send_kills = 0, unconfirmed_kills = 0;
   for (const auto& r : results) {
     claim_kills +=
