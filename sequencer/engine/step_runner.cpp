@@ -9,8 +9,7 @@ namespace touchpoint::engine {
 namespace {
 
 std::string display_name(const core::Prospect& p) {
-  std::string name = p.first_name;
-  if (!p.last_name.empty()) name += (name.empty() ? "" : " ") + p.last_name;
+  auto name = core::full_name(p.first_name, p.last_name);
   return name.empty() ? p.email : name;
 }
 

@@ -35,6 +35,10 @@ inline constexpr const char* kKnownProspectColumns[] = {
     "email", "first_name", "last_name", "company", "title",
     "phone", "timezone",   "owner",     "salesforce_id"};
 
+// How a person's name is written: "Åsa Lindström", but family name first and no space for
+// Korean, Chinese and Japanese names ("김민준", "陈伟"). Empty when both parts are.
+std::string full_name(const std::string& first_name, const std::string& last_name);
+
 // "first_name" of a user's display name ("Anna" of "Anna Berg").
 std::string first_name_of(const std::string& display_name);
 

@@ -57,11 +57,21 @@ int run_user_list(Context& ctx, const Args& args) {
   return 0;
 }
 
+// The last Monday 07:00 UTC at or before `now`: a demo start that leaves a few days of work due.
+core::Timestamp last_monday_morning(core::Timestamp now) {
+  auto day = date::floor<date::days>(now);
+  auto since_monday = date::weekday{day} - date::Monday;
+  core::Timestamp start = day - since_monday + std::chrono::hours{7};
+  return start <= now ? start : start - date::days{7};
+}
+
 // Loads the demo: three reps, the sample prospects, the all-modes sequence, everybody
-// enrolled at `--start` (default: now), and one tick at now. Running it twice changes nothing.
+// enrolled at `--start` (default: the last Monday 07:00 UTC, so the queue has work), and one
+// tick at now. Running it twice changes nothing.
 int run_demo(Context& ctx, const Args& args) {
   auto now = ctx.now(args);
-  auto start = args.option("start") ? parse_instant_arg("--start", *args.option("start")) : now;
+  auto start = args.option("start") ? parse_instant_arg("--start", *args.option("start"))
+                                    : last_monday_morning(now);
   auto& store = ctx.store();
 
   auto reps = nlohmann::json::parse(demo_file("reps.json"));

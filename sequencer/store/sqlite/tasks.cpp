@@ -6,7 +6,7 @@ namespace {
 // Tasks are the step_runs that opened as tasks (see the migration).
 constexpr const char* kSelect =
     "SELECT r.id, r.type, r.state, r.enrollment_id, e.prospect_id, p.email, "
-    "TRIM(p.first_name || ' ' || p.last_name), COALESCE(r.owner_id, 0), COALESCE(u.email, ''), "
+    "p.first_name, p.last_name, COALESCE(r.owner_id, 0), COALESCE(u.email, ''), "
     "s.name, r.position, r.title, COALESCE(r.note, ''), COALESCE(r.subject, ''), "
     "COALESCE(r.body, ''), r.due_date, r.due_at, r.snoozed_until, COALESCE(r.outcome, ''), "
     "COALESCE(r.notes, ''), COALESCE(r.sent_message_id, ''), r.closed_at "
@@ -22,22 +22,22 @@ core::Task task_of(SQLite::Statement& row) {
   t.enrollment = core::EnrollmentId{row.getColumn(3).getInt64()};
   t.prospect = core::ProspectId{row.getColumn(4).getInt64()};
   t.prospect_email = row.getColumn(5).getString();
-  t.prospect_name = row.getColumn(6).getString();
-  t.owner = core::UserId{row.getColumn(7).getInt64()};
-  t.owner_email = row.getColumn(8).getString();
-  t.sequence_name = row.getColumn(9).getString();
-  t.position = row.getColumn(10).getInt();
-  t.title = row.getColumn(11).getString();
-  t.note = row.getColumn(12).getString();
-  t.subject = row.getColumn(13).getString();
-  t.body = row.getColumn(14).getString();
-  t.due_date = date::local_days{*core::parse_date(row.getColumn(15).getString())};
-  t.due_at = timestamp_of(row.getColumn(16).getInt64());
-  t.snoozed_until = optional_timestamp(row.getColumn(17));
-  t.outcome = row.getColumn(18).getString();
-  t.notes = row.getColumn(19).getString();
-  t.sent_message_id = row.getColumn(20).getString();
-  t.closed_at = optional_timestamp(row.getColumn(21));
+  t.prospect_name = core::full_name(row.getColumn(6).getString(), row.getColumn(7).getString());
+  t.owner = core::UserId{row.getColumn(8).getInt64()};
+  t.owner_email = row.getColumn(9).getString();
+  t.sequence_name = row.getColumn(10).getString();
+  t.position = row.getColumn(11).getInt();
+  t.title = row.getColumn(12).getString();
+  t.note = row.getColumn(13).getString();
+  t.subject = row.getColumn(14).getString();
+  t.body = row.getColumn(15).getString();
+  t.due_date = date::local_days{*core::parse_date(row.getColumn(16).getString())};
+  t.due_at = timestamp_of(row.getColumn(17).getInt64());
+  t.snoozed_until = optional_timestamp(row.getColumn(18));
+  t.outcome = row.getColumn(19).getString();
+  t.notes = row.getColumn(20).getString();
+  t.sent_message_id = row.getColumn(21).getString();
+  t.closed_at = optional_timestamp(row.getColumn(22));
   return t;
 }
 
