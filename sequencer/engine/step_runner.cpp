@@ -115,34 +115,33 @@ core::Result<std::string> StepRunner::render(const store::DueStep& due, Part par
   return it->second.render(fields);
 }
 
-const core::Sequence& StepRunner::sequence(core::SequenceVersionId id) {
-  auto it = sequences_.find(id);
-  if (it == sequences_.end()) {
-    auto loaded = store_.sequences().load_version(id);
-    if (!loaded) throw std::runtime_error("sequence version " + std::to_string(id.value) + " is missing");
-    it = sequences_.emplace(id, std::move(*loaded)).first;
+namespace {
+
+// Read-through: the cached value, or `load(id)` stored first. Throws when the row is gone,
+// which the claim's joins rule out short of a corrupt database.
+template <typename Map, typename Id, typename Load>
+const typename Map::mapped_type& cached(Map& map, Id id, Load load, const char* what) {
+  auto it = map.find(id);
+  if (it == map.end()) {
+    auto loaded = load(id);
+    if (!loaded) throw std::runtime_error(std::string(what) + " " + std::to_string(id.value) + " is missing");
+    it = map.emplace(id, std::move(*loaded)).first;
   }
   return it->second;
+}
+
+}  // namespace
+
+const core::Sequence& StepRunner::sequence(core::SequenceVersionId id) {
+  return cached(sequences_, id, [&](auto v) { return store_.sequences().load_version(v); }, "sequence version");
 }
 
 const core::Prospect& StepRunner::prospect(core::ProspectId id) {
-  auto it = prospects_.find(id);
-  if (it == prospects_.end()) {
-    auto loaded = store_.prospects().get(id);
-    if (!loaded) throw std::runtime_error("prospect " + std::to_string(id.value) + " is missing");
-    it = prospects_.emplace(id, std::move(*loaded)).first;
-  }
-  return it->second;
+  return cached(prospects_, id, [&](auto v) { return store_.prospects().get(v); }, "prospect");
 }
 
 const core::User& StepRunner::user(core::UserId id) {
-  auto it = users_.find(id);
-  if (it == users_.end()) {
-    auto loaded = store_.users().get(id);
-    if (!loaded) throw std::runtime_error("user " + std::to_string(id.value) + " is missing");
-    it = users_.emplace(id, std::move(*loaded)).first;
-  }
-  return it->second;
+  return cached(users_, id, [&](auto v) { return store_.users().get(v); }, "user");
 }
 
 }  // namespace touchpoint::engine

@@ -1,4 +1,5 @@
 // tick, messages.
+#include <cstdlib>
 #include <touchpoint/engine/engine.hpp>
 #include <touchpoint/engine/engine_lock.hpp>
 #include <touchpoint/mail/folder_transport.hpp>
@@ -17,7 +18,12 @@ int run_tick(Context& ctx, const Args& args) {
   mail::FolderTransport transport(ctx.outbox());
   engine::EngineConfig config;
   config.public_url = ctx.config.public_url;
-  if (auto b = args.option("batch")) config.claim_batch = std::stoul(*b);
+  if (auto b = args.option("batch")) {
+    char* end = nullptr;
+    config.claim_batch = std::strtoul(b->c_str(), &end, 10);
+    if (b->empty() || *end != '\0' || config.claim_batch == 0)
+      throw UsageError("--batch: '" + *b + "' is not a positive whole number");
+  }
   engine::Engine engine(store, &transport, config);
   auto recovered = engine.recover(now);
   bool json = args.flag("json");
@@ -68,7 +74,7 @@ int run_messages(Context& ctx, const Args& args) {
 }  // namespace
 
 void add_engine_commands(std::vector<Command>& out) {
-  out.push_back({"tick", "[--now ISO8601] [--json]",
+  out.push_back({"tick", "[--now ISO8601] [--batch N] [--json]",
                  "run all work due up to now (default: the clock), then exit",
                  {{"now", "batch"}, {"json"}}, run_tick});
   out.push_back({"messages", "[--json|--csv]", "list outgoing emails and their delivery state",
