@@ -77,7 +77,9 @@ struct Settings {
   std::size_t claim_batch = engine::EngineConfig{}.claim_batch;
 };
 
-std::int64_t to_db(core::Timestamp t) { return t.time_since_epoch().count(); }
+std::int64_t to_db(core::Timestamp t) {
+  return t.time_since_epoch().count();
+}
 
 std::int64_t count(SQLite::Database& db, const std::string& sql, std::int64_t bound) {
   SQLite::Statement q(db, sql);
@@ -150,7 +152,8 @@ Figures measure_ceiling(const Settings& s, const fs::path& base, const fs::path&
     auto db = open_like_store(path);
     std::vector<std::int64_t> ids;
     {
-      SQLite::Statement due(db,
+      SQLite::Statement due(
+          db,
           "SELECT id FROM step_runs WHERE state = 'scheduled' AND due_at <= ? ORDER BY due_at, id");
       due.bind(1, to_db(s.now));
       while (due.executeStep()) ids.push_back(due.getColumn(0).getInt64());
@@ -173,8 +176,8 @@ Figures measure_ceiling(const Settings& s, const fs::path& base, const fs::path&
     }
     f.seconds = timer.seconds();
     f.peak_rss_kb = peak_rss_kb();
-    require(changed == n, "ceiling: updated " + std::to_string(changed) + " rows, expected " +
-                              std::to_string(n));
+    require(changed == n,
+            "ceiling: updated " + std::to_string(changed) + " rows, expected " + std::to_string(n));
   }
   SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
   require(count(db, "SELECT count(*) FROM step_runs WHERE state = 'open'", 0) == n,
@@ -183,7 +186,9 @@ Figures measure_ceiling(const Settings& s, const fs::path& base, const fs::path&
   return f;
 }
 
-double mib(long kb) { return static_cast<double>(kb) / 1024.0; }
+double mib(long kb) {
+  return static_cast<double>(kb) / 1024.0;
+}
 
 void print_run(int rep, const char* side, const Figures& f) {
   std::printf("%4d  %-8s %7.3f s  %10s steps/s  peak %6.1f MiB (%.1f before timing)\n", rep, side,
@@ -226,10 +231,11 @@ Summary run_variant(const Settings& s, const Variant& v, ScratchDir& dir) {
   }
   remove_database(base);
   Summary out{median(ours), median(ceiling), median(ours_peak), median(ceiling_peak)};
-  std::printf("  median of %d: ours %s steps/s, ceiling %s steps/s, ratio %.2f; peak RSS ours %.1f "
-              "MiB, ceiling %.1f MiB\n\n",
-              s.reps, with_thousands(out.ours).c_str(), with_thousands(out.ceiling).c_str(),
-              out.ours / out.ceiling, out.ours_peak, out.ceiling_peak);
+  std::printf(
+      "  median of %d: ours %s steps/s, ceiling %s steps/s, ratio %.2f; peak RSS ours %.1f "
+      "MiB, ceiling %.1f MiB\n\n",
+      s.reps, with_thousands(out.ours).c_str(), with_thousands(out.ceiling).c_str(),
+      out.ours / out.ceiling, out.ours_peak, out.ceiling_peak);
   std::fflush(stdout);
   return out;
 }
@@ -247,10 +253,10 @@ int run(int argc, char** argv) {
 
   std::printf("claim_dispatch: claim and dispatch %s due steps (Engine::claim_due, no transport)\n",
               with_thousands(static_cast<double>(s.steps)).c_str());
-  std::printf("  ceiling: UPDATE step_runs SET state = 'open' WHERE id = ?, %zu per transaction\n"
-              "  malloc: %s\n  %u hardware threads; dir %s\n\n",
-              s.claim_batch, malloc_mode.c_str(), std::thread::hardware_concurrency(),
-              dir.path().c_str());
+  std::printf(
+      "  ceiling: UPDATE step_runs SET state = 'open' WHERE id = ?, %zu per transaction\n"
+      "  malloc: %s\n  %u hardware threads; dir %s\n\n",
+      s.claim_batch, malloc_mode.c_str(), std::thread::hardware_concurrency(), dir.path().c_str());
   std::fflush(stdout);
 
   std::vector<std::pair<const Variant*, Summary>> results;
@@ -273,8 +279,10 @@ int main(int argc, char** argv) {
   try {
     return touchpoint::bench::run(argc, argv);
   } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "bench_claim_dispatch: %s\nusage: bench_claim_dispatch [--steps N] "
-                 "[--reps R] [--dir PATH] [--malloc steady|default]\n", e.what());
+    std::fprintf(stderr,
+                 "bench_claim_dispatch: %s\nusage: bench_claim_dispatch [--steps N] "
+                 "[--reps R] [--dir PATH] [--malloc steady|default]\n",
+                 e.what());
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_claim_dispatch: FAILED: %s\n", e.what());

@@ -88,7 +88,8 @@ ReadBack read_back(const fs::path& path) {
   SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
   ReadBack out;
   out.enrollments = db.execAndGet("SELECT count(*) FROM enrollments").getInt64();
-  SQLite::Statement rows(db,
+  SQLite::Statement rows(
+      db,
       "SELECT e.sequence_id, e.version_id, e.prospect_id, COALESCE(e.owner_id, 0), e.state, "
       "e.start_at, e.zone, e.created_at, e.updated_at, r.position, r.due_at, r.shift, r.state "
       "FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id");
@@ -111,7 +112,8 @@ void check_written(const Settings& s, const ReadBack& written, const char* side)
                                         " enrollments written, expected " + std::to_string(n));
   require(written.step_runs == n * static_cast<std::int64_t>(s.steps),
           std::string(side) + ": " + std::to_string(written.step_runs) +
-              " step_runs written, expected " + std::to_string(n * static_cast<std::int64_t>(s.steps)));
+              " step_runs written, expected " +
+              std::to_string(n * static_cast<std::int64_t>(s.steps)));
 }
 
 Figures measure_ours(const Settings& s, const fs::path& base, const fs::path& path) {
@@ -158,7 +160,7 @@ struct PlannedRows {
 PlannedRows plan_rows(const Settings& s, SQLite::Database& db) {
   PlannedRows rows;
   SQLite::Statement version(db,
-      "SELECT v.sequence_id, v.id, v.definition FROM sequence_versions v");
+                            "SELECT v.sequence_id, v.id, v.definition FROM sequence_versions v");
   require(version.executeStep(), "ceiling: no sequence version");
   rows.sequence = version.getColumn(0).getInt64();
   rows.version = version.getColumn(1).getInt64();
@@ -171,8 +173,9 @@ PlannedRows plan_rows(const Settings& s, SQLite::Database& db) {
   rows.zone.reserve(s.enrollments);
   rows.due.reserve(s.enrollments * s.steps);
   SQLite::Statement prospects(db,
-      "SELECT p.id, p.timezone, u.id, u.timezone FROM prospects p JOIN users u ON u.id = p.owner_id "
-      "ORDER BY p.id");
+                              "SELECT p.id, p.timezone, u.id, u.timezone FROM prospects p JOIN "
+                              "users u ON u.id = p.owner_id "
+                              "ORDER BY p.id");
   while (prospects.executeStep()) {
     auto zone = core::resolve_zone(*sequence, prospects.getColumn(1).getText(),
                                    prospects.getColumn(3).getText());
@@ -199,11 +202,12 @@ Figures measure_ceiling(const Settings& s, const fs::path& base, const fs::path&
 
     f.rss_before_kb = current_rss_kb();
     Stopwatch timer;
-    SQLite::Statement enrollment(db,
+    SQLite::Statement enrollment(
+        db,
         "INSERT INTO enrollments (sequence_id, version_id, prospect_id, owner_id, state, start_at, "
         "zone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7, ?7)");
-    SQLite::Statement step(db,
-        "INSERT INTO step_runs (enrollment_id, position, due_at) VALUES (?1, ?2, ?3)");
+    SQLite::Statement step(
+        db, "INSERT INTO step_runs (enrollment_id, position, due_at) VALUES (?1, ?2, ?3)");
     enrollment.bind(1, rows.sequence);
     enrollment.bind(2, rows.version);
     enrollment.bind(5, start);
@@ -240,13 +244,16 @@ Figures measure_ceiling(const Settings& s, const fs::path& base, const fs::path&
   return f;
 }
 
-double mib(long kb) { return static_cast<double>(kb) / 1024.0; }
+double mib(long kb) {
+  return static_cast<double>(kb) / 1024.0;
+}
 
 void print_run(int rep, const char* side, const Figures& f) {
-  std::printf("%4d  %-8s %8.2f s  %12s rows/s  %11s enrollments/s  peak %7.1f MiB (%.1f before timing)\n",
-              rep, side, f.seconds, with_thousands(static_cast<double>(f.rows) / f.seconds).c_str(),
-              with_thousands(static_cast<double>(f.enrollments) / f.seconds).c_str(),
-              mib(f.peak_rss_kb), mib(f.rss_before_kb));
+  std::printf(
+      "%4d  %-8s %8.2f s  %12s rows/s  %11s enrollments/s  peak %7.1f MiB (%.1f before timing)\n",
+      rep, side, f.seconds, with_thousands(static_cast<double>(f.rows) / f.seconds).c_str(),
+      with_thousands(static_cast<double>(f.enrollments) / f.seconds).c_str(), mib(f.peak_rss_kb),
+      mib(f.rss_before_kb));
   std::fflush(stdout);
 }
 
@@ -282,15 +289,16 @@ int run(int argc, char** argv) {
   const auto ours_db = dir.database("ours.db");
   const auto ceiling_db = dir.database("ceiling.db");
 
-  std::printf("schedule_persist: schedule and persist %s enrollments x %zu steps over %zu zones "
-              "into SQLite\n",
-              with_thousands(static_cast<double>(s.enrollments)).c_str(), s.steps,
-              sample_zones().size());
-  std::printf("  ours:    engine::enroll (zone resolution + core::plan_schedule + store insert)\n"
-              "  ceiling: raw prepared INSERTs of the same rows, precomputed, into the same schema\n"
-              "  both:    %zu enrollments per transaction; rows = step_runs rows; %u hardware threads; "
-              "dir %s\n",
-              kBatch, std::thread::hardware_concurrency(), dir.path().c_str());
+  std::printf(
+      "schedule_persist: schedule and persist %s enrollments x %zu steps over %zu zones "
+      "into SQLite\n",
+      with_thousands(static_cast<double>(s.enrollments)).c_str(), s.steps, sample_zones().size());
+  std::printf(
+      "  ours:    engine::enroll (zone resolution + core::plan_schedule + store insert)\n"
+      "  ceiling: raw prepared INSERTs of the same rows, precomputed, into the same schema\n"
+      "  both:    %zu enrollments per transaction; rows = step_runs rows; %u hardware threads; "
+      "dir %s\n",
+      kBatch, std::thread::hardware_concurrency(), dir.path().c_str());
   std::printf("  malloc:  %s\n", malloc_mode.c_str());
   std::fflush(stdout);
 
@@ -326,13 +334,18 @@ int run(int argc, char** argv) {
   const auto o = medians_of(ours);
   const auto c = medians_of(ceiling);
   const double ratio = o.rows_per_s / c.rows_per_s;
-  std::printf("\nmedians of %d runs (rows = step_runs rows; %zu per enrollment)\n", s.reps, s.steps);
-  std::printf("  ours:    %12s rows/s  %11s enrollments/s  peak RSS %7.1f MiB (%.1f MiB input before timing)\n",
-              with_thousands(o.rows_per_s).c_str(), with_thousands(o.enrollments_per_s).c_str(),
-              o.peak_mib, o.before_mib);
-  std::printf("  ceiling: %12s rows/s  %11s enrollments/s  peak RSS %7.1f MiB (%.1f MiB input before timing)\n",
-              with_thousands(c.rows_per_s).c_str(), with_thousands(c.enrollments_per_s).c_str(),
-              c.peak_mib, c.before_mib);
+  std::printf("\nmedians of %d runs (rows = step_runs rows; %zu per enrollment)\n", s.reps,
+              s.steps);
+  std::printf(
+      "  ours:    %12s rows/s  %11s enrollments/s  peak RSS %7.1f MiB (%.1f MiB input before "
+      "timing)\n",
+      with_thousands(o.rows_per_s).c_str(), with_thousands(o.enrollments_per_s).c_str(), o.peak_mib,
+      o.before_mib);
+  std::printf(
+      "  ceiling: %12s rows/s  %11s enrollments/s  peak RSS %7.1f MiB (%.1f MiB input before "
+      "timing)\n",
+      with_thousands(c.rows_per_s).c_str(), with_thousands(c.enrollments_per_s).c_str(), c.peak_mib,
+      c.before_mib);
   std::printf("  ratio ours/ceiling: %.2f (target >= %.1f: %s)\n", ratio, kTargetRatio,
               ratio >= kTargetRatio ? "met" : "MISSED");
   return 0;
@@ -345,8 +358,10 @@ int main(int argc, char** argv) {
   try {
     return touchpoint::bench::run(argc, argv);
   } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "bench_schedule_persist: %s\nusage: bench_schedule_persist "
-                 "[--enrollments N] [--reps R] [--dir PATH] [--malloc steady|default]\n", e.what());
+    std::fprintf(stderr,
+                 "bench_schedule_persist: %s\nusage: bench_schedule_persist "
+                 "[--enrollments N] [--reps R] [--dir PATH] [--malloc steady|default]\n",
+                 e.what());
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_schedule_persist: FAILED: %s\n", e.what());

@@ -123,8 +123,9 @@ core::Prospect sample_prospect(std::size_t i);
 
 // Builds a database with one rep, `sequence_json` applied and `count` prospects imported.
 // Returns the sequence.
-store::SequenceSummary build_base(const std::filesystem::path& path, const std::string& sequence_json,
-                                  std::size_t count, core::Timestamp now);
+store::SequenceSummary build_base(const std::filesystem::path& path,
+                                  const std::string& sequence_json, std::size_t count,
+                                  core::Timestamp now);
 
 // Moves everything in the -wal into the database file, so that a file copy carries it all.
 // Call with no other connection open.

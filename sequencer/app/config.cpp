@@ -16,7 +16,8 @@ core::Result<Config> load_config(const std::filesystem::path& path) {
   } catch (const nlohmann::json::parse_error& e) {
     return core::fail(core::ErrorCode::invalid_input, path.string() + ": " + e.what());
   }
-  if (!doc.is_object()) return core::fail(core::ErrorCode::invalid_input, path.string() + ": must be an object");
+  if (!doc.is_object())
+    return core::fail(core::ErrorCode::invalid_input, path.string() + ": must be an object");
   Config config;
   auto text = [&](const char* key, auto& target) -> std::optional<core::Error> {
     auto it = doc.find(key);

@@ -11,9 +11,9 @@
 namespace touchpoint::app {
 
 struct Config {
-  std::string public_url;             // for unsubscribe links and tracking
+  std::string public_url;  // for unsubscribe links and tracking
   std::string listen = "127.0.0.1:8080";
-  std::filesystem::path outbox;       // where the folder transport writes; empty: beside the db
+  std::filesystem::path outbox;  // where the folder transport writes; empty: beside the db
 };
 
 // Reads `path`. Errors name the key.

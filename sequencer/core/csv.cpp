@@ -64,8 +64,9 @@ class CsvParser {
     while (!at_end() && text_[pos_] != ',' && !at_line_end()) {
       if (text_[pos_] == '"') {
         return fail(ErrorCode::invalid_input,
-                    at_line(line_, "a quote inside an unquoted field; quote the whole field "
-                                   "and double the quotes inside it"));
+                    at_line(line_,
+                            "a quote inside an unquoted field; quote the whole field "
+                            "and double the quotes inside it"));
       }
       ++pos_;
     }
@@ -104,8 +105,9 @@ class CsvParser {
     while (at_space()) ++pos_;
     if (!at_end() && text_[pos_] != ',' && !at_line_end()) {
       return fail(ErrorCode::invalid_input,
-                  at_line(line_, "unexpected text after a closing quote; double a quote "
-                                 "that is part of the value"));
+                  at_line(line_,
+                          "unexpected text after a closing quote; double a quote "
+                          "that is part of the value"));
     }
     return value;
   }

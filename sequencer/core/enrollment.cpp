@@ -4,10 +4,14 @@ namespace touchpoint::core {
 
 const char* to_string(EnrollmentState state) noexcept {
   switch (state) {
-    case EnrollmentState::active: return "active";
-    case EnrollmentState::paused: return "paused";
-    case EnrollmentState::finished: return "finished";
-    case EnrollmentState::exited: return "exited";
+    case EnrollmentState::active:
+      return "active";
+    case EnrollmentState::paused:
+      return "paused";
+    case EnrollmentState::finished:
+      return "finished";
+    case EnrollmentState::exited:
+      return "exited";
   }
   return "?";
 }

@@ -247,11 +247,12 @@ Result<CompiledTemplate> CompiledTemplate::compile(std::string_view text, Escape
   if (!tags) return tl::make_unexpected(tags.error());
   auto named = analyze_tags(*tags);
   if (!named) return tl::make_unexpected(named.error());
-  auto parsed = std::make_unique<Parsed>(
-      Parsed{std::move(named->required), kainjow::mustache::mustache{expand_fallbacks(text, *tags)}});
+  auto parsed = std::make_unique<Parsed>(Parsed{
+      std::move(named->required), kainjow::mustache::mustache{expand_fallbacks(text, *tags)}});
   if (!parsed->mustache.is_valid())
     return fail(ErrorCode::invalid_input, parsed->mustache.error_message());
-  if (escape == Escape::none) parsed->mustache.set_custom_escape([](const std::string& s) { return s; });
+  if (escape == Escape::none)
+    parsed->mustache.set_custom_escape([](const std::string& s) { return s; });
   return CompiledTemplate(std::move(parsed));
 }
 
@@ -264,7 +265,8 @@ Result<std::string> CompiledTemplate::render(const std::map<std::string, std::st
     }
   }
   std::string rendered = parsed_->mustache.render(to_mustache_data(fields));
-  if (!parsed_->mustache.is_valid()) return fail(ErrorCode::invalid_input, parsed_->mustache.error_message());
+  if (!parsed_->mustache.is_valid())
+    return fail(ErrorCode::invalid_input, parsed_->mustache.error_message());
   return rendered;
 }
 

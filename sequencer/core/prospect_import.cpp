@@ -15,12 +15,15 @@ struct KnownColumn {
   std::string_view name;
   std::string Prospect::*field;
 };
-constexpr KnownColumn kKnownColumns[] = {
-    {"email", &Prospect::email},         {"first_name", &Prospect::first_name},
-    {"last_name", &Prospect::last_name}, {"company", &Prospect::company},
-    {"title", &Prospect::title},         {"phone", &Prospect::phone},
-    {"timezone", &Prospect::timezone},   {"owner", &Prospect::owner_email},
-    {"salesforce_id", &Prospect::salesforce_id}};
+constexpr KnownColumn kKnownColumns[] = {{"email", &Prospect::email},
+                                         {"first_name", &Prospect::first_name},
+                                         {"last_name", &Prospect::last_name},
+                                         {"company", &Prospect::company},
+                                         {"title", &Prospect::title},
+                                         {"phone", &Prospect::phone},
+                                         {"timezone", &Prospect::timezone},
+                                         {"owner", &Prospect::owner_email},
+                                         {"salesforce_id", &Prospect::salesforce_id}};
 static_assert(std::size(kKnownColumns) == std::size(kKnownProspectColumns));
 
 // One header column: a Prospect field, a custom field, or ignored (a column with no name).
@@ -47,9 +50,9 @@ Result<std::vector<Column>> read_header(const CsvRecord& header) {
     const auto known = std::find_if(std::begin(kKnownColumns), std::end(kKnownColumns),
                                     [&](const KnownColumn& k) { return k.name == column.name; });
     if (known != std::end(kKnownColumns)) column.field = known->field;
-    const bool repeated = !column.name.empty() &&
-                          std::any_of(columns.begin(), columns.end(),
-                                      [&](const Column& c) { return c.name == column.name; });
+    const bool repeated =
+        !column.name.empty() && std::any_of(columns.begin(), columns.end(),
+                                            [&](const Column& c) { return c.name == column.name; });
     if (repeated) {
       return fail(ErrorCode::invalid_input,
                   at_line(header.line, "the column '" + column.name + "' appears twice"));
@@ -59,8 +62,7 @@ Result<std::vector<Column>> read_header(const CsvRecord& header) {
   const bool has_email = std::any_of(columns.begin(), columns.end(),
                                      [](const Column& c) { return c.name == "email"; });
   if (!has_email) {
-    return fail(ErrorCode::invalid_input,
-                at_line(header.line, "the header has no 'email' column"));
+    return fail(ErrorCode::invalid_input, at_line(header.line, "the header has no 'email' column"));
   }
   return columns;
 }
@@ -128,8 +130,8 @@ Result<ProspectBatch> read_prospects(const std::vector<CsvRecord>& records,
                             std::to_string(record->fields.size()))
             : check_row(prospect, owner_by_key, owner_check);
     if (row_error) {
-      batch.errors.push_back(RowError{record->line, prospect.email,
-                                      at_line(record->line, *row_error)});
+      batch.errors.push_back(
+          RowError{record->line, prospect.email, at_line(record->line, *row_error)});
       continue;
     }
 

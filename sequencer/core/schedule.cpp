@@ -125,9 +125,15 @@ ResolvedZone resolve_zone(const Sequence& sequence, std::string_view prospect_zo
                           std::string_view owner_zone) {
   std::vector<std::string_view> candidates;
   switch (sequence.zone_rule) {
-    case ZoneRule::fixed: candidates = {sequence.fixed_zone}; break;
-    case ZoneRule::prospect: candidates = {prospect_zone, owner_zone}; break;
-    case ZoneRule::owner: candidates = {owner_zone}; break;
+    case ZoneRule::fixed:
+      candidates = {sequence.fixed_zone};
+      break;
+    case ZoneRule::prospect:
+      candidates = {prospect_zone, owner_zone};
+      break;
+    case ZoneRule::owner:
+      candidates = {owner_zone};
+      break;
   }
   candidates.push_back(sequence.default_timezone);
   for (auto name : candidates)

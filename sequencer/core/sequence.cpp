@@ -45,11 +45,23 @@ constexpr std::array<std::pair<const char*, ExitCause>, 4> kExitCauses{{
 
 }  // namespace
 
-const char* to_string(StepType type) noexcept { return name_of(kStepTypes, type); }
-const char* to_string(SendMode mode) noexcept { return name_of(kSendModes, mode); }
-const char* to_string(ExitCause cause) noexcept { return name_of(kExitCauses, cause); }
-std::optional<StepType> parse_step_type(std::string_view t) { return lookup(kStepTypes, t); }
-std::optional<SendMode> parse_send_mode(std::string_view t) { return lookup(kSendModes, t); }
-std::optional<ExitCause> parse_exit_cause(std::string_view t) { return lookup(kExitCauses, t); }
+const char* to_string(StepType type) noexcept {
+  return name_of(kStepTypes, type);
+}
+const char* to_string(SendMode mode) noexcept {
+  return name_of(kSendModes, mode);
+}
+const char* to_string(ExitCause cause) noexcept {
+  return name_of(kExitCauses, cause);
+}
+std::optional<StepType> parse_step_type(std::string_view t) {
+  return lookup(kStepTypes, t);
+}
+std::optional<SendMode> parse_send_mode(std::string_view t) {
+  return lookup(kSendModes, t);
+}
+std::optional<ExitCause> parse_exit_cause(std::string_view t) {
+  return lookup(kExitCauses, t);
+}
 
 }  // namespace touchpoint::core

@@ -7,12 +7,14 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kSequenceKeys[] = {"name",     "timezone", "default_timezone",
-                                         "skip_weekends", "holidays", "window",
-                                         "exit_on",  "exclusive", "track", "steps"};
+constexpr const char* kSequenceKeys[] = {
+    "name",   "timezone", "default_timezone", "skip_weekends", "holidays",
+    "window", "exit_on",  "exclusive",        "track",         "steps"};
 constexpr const char* kStepKeys[] = {"day", "type", "send", "template", "note"};
 
-std::string quoted(const json& value) { return value.dump(); }
+std::string quoted(const json& value) {
+  return value.dump();
+}
 
 // Collects every broken rule of one file.
 class Checker {
@@ -69,8 +71,9 @@ void read_zone(Checker& check, const json& doc, Sequence& seq) {
     seq.fixed_zone = *zone;
   } else {
     check.error("sequence", "timezone",
-                "'" + *zone + "' is neither 'prospect', 'owner' nor a time zone the tz database "
-                "knows");
+                "'" + *zone +
+                    "' is neither 'prospect', 'owner' nor a time zone the tz database "
+                    "knows");
   }
   if (auto fallback = check.string_at(doc, "default_timezone", "sequence", "default_timezone")) {
     if (find_zone(*fallback))
@@ -100,7 +103,8 @@ void read_calendar(Checker& check, const json& doc, Sequence& seq) {
   }
   if (auto it = doc.find("window"); it != doc.end() && !it->is_null()) {
     if (!it->is_object()) {
-      check.error("sequence", "window", "must be an object {\"from\": \"HH:MM\", \"to\": \"HH:MM\"}");
+      check.error("sequence", "window",
+                  "must be an object {\"from\": \"HH:MM\", \"to\": \"HH:MM\"}");
       return;
     }
     check.unknown_keys(*it, {"from", "to"}, "sequence", "window.");
@@ -160,8 +164,9 @@ void read_email(Checker& check, const json& step_json, const std::string& where,
       step.mode = mode;
     } else {
       check.error(where, "send.mode",
-                  "'" + *mode_text + "' is not one of choose_at_start, at_time, "
-                  "same_as_previous, thread_previous, manual");
+                  "'" + *mode_text +
+                      "' is not one of choose_at_start, at_time, "
+                      "same_as_previous, thread_previous, manual");
     }
     auto at = check.string_at(*send, "at", where, "send.at");
     if (step.mode == SendMode::at_time) {
@@ -179,7 +184,8 @@ void read_email(Checker& check, const json& step_json, const std::string& where,
 
   auto tmpl = step_json.find("template");
   if (tmpl == step_json.end() || !tmpl->is_object()) {
-    check.error(where, "template", "email steps need \"template\": {\"subject\": ..., \"body\": ...}");
+    check.error(where, "template",
+                "email steps need \"template\": {\"subject\": ..., \"body\": ...}");
     return;
   }
   check.unknown_keys(*tmpl, {"subject", "body"}, where, "template.");
@@ -195,7 +201,8 @@ void read_email(Checker& check, const json& step_json, const std::string& where,
       check.error(where, "template.subject",
                   "thread_previous replies with the thread's subject (\"Re: ...\"); remove it");
   } else if (!subject || subject->empty()) {
-    if (!tmpl->contains("subject") || subject) check.error(where, "template.subject", "is required");
+    if (!tmpl->contains("subject") || subject)
+      check.error(where, "template.subject", "is required");
   } else {
     step.message.subject = *subject;
   }
@@ -223,8 +230,9 @@ void read_steps(Checker& check, const json& doc, Sequence& seq) {
     auto day = s.find("day");
     if (day == s.end() || !day->is_number_integer() || day->get<std::int64_t>() < 1 ||
         day->get<std::int64_t>() > 3650) {
-      check.error(where, "day", "must be a whole number from 1 to 3650, not " +
-                                    (day == s.end() ? std::string("missing") : quoted(*day)));
+      check.error(where, "day",
+                  "must be a whole number from 1 to 3650, not " +
+                      (day == s.end() ? std::string("missing") : quoted(*day)));
     } else {
       step.day = static_cast<int>(day->get<std::int64_t>());
       if (step.day < previous_day)
@@ -247,7 +255,8 @@ void read_steps(Checker& check, const json& doc, Sequence& seq) {
 
     if (step.type != StepType::email) {
       if (s.contains("send")) check.error(where, "send", "only email steps have a send option");
-      if (s.contains("template")) check.error(where, "template", "only email steps have a template");
+      if (s.contains("template"))
+        check.error(where, "template", "only email steps have a template");
       seq.steps.push_back(std::move(step));
       continue;
     }
@@ -318,9 +327,15 @@ std::string to_json(const Sequence& seq) {
   nlohmann::ordered_json doc;
   doc["name"] = seq.name;
   switch (seq.zone_rule) {
-    case ZoneRule::prospect: doc["timezone"] = "prospect"; break;
-    case ZoneRule::owner: doc["timezone"] = "owner"; break;
-    case ZoneRule::fixed: doc["timezone"] = seq.fixed_zone; break;
+    case ZoneRule::prospect:
+      doc["timezone"] = "prospect";
+      break;
+    case ZoneRule::owner:
+      doc["timezone"] = "owner";
+      break;
+    case ZoneRule::fixed:
+      doc["timezone"] = seq.fixed_zone;
+      break;
   }
   if (!seq.default_timezone.empty()) doc["default_timezone"] = seq.default_timezone;
   doc["skip_weekends"] = seq.skip_weekends;

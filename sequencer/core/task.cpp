@@ -4,9 +4,12 @@ namespace touchpoint::core {
 
 const char* to_string(TaskState state) noexcept {
   switch (state) {
-    case TaskState::open: return "open";
-    case TaskState::completed: return "completed";
-    case TaskState::skipped: return "skipped";
+    case TaskState::open:
+      return "open";
+    case TaskState::completed:
+      return "completed";
+    case TaskState::skipped:
+      return "skipped";
   }
   return "?";
 }
@@ -19,9 +22,12 @@ std::optional<TaskState> parse_task_state(std::string_view text) {
 
 const char* to_string(TaskView view) noexcept {
   switch (view) {
-    case TaskView::overdue: return "overdue";
-    case TaskView::today: return "today";
-    case TaskView::upcoming: return "upcoming";
+    case TaskView::overdue:
+      return "overdue";
+    case TaskView::today:
+      return "today";
+    case TaskView::upcoming:
+      return "upcoming";
   }
   return "?";
 }
@@ -41,10 +47,14 @@ TaskView classify(const Task& task, Timestamp now, const date::time_zone& rep_zo
 
 std::string task_title(StepType type, const std::string& prospect_name) {
   switch (type) {
-    case StepType::email: return "Email " + prospect_name;
-    case StepType::call: return "Call " + prospect_name;
-    case StepType::linkedin: return "LinkedIn " + prospect_name;
-    case StepType::task: break;
+    case StepType::email:
+      return "Email " + prospect_name;
+    case StepType::call:
+      return "Call " + prospect_name;
+    case StepType::linkedin:
+      return "LinkedIn " + prospect_name;
+    case StepType::task:
+      break;
   }
   return "Task for " + prospect_name;
 }

@@ -34,11 +34,20 @@ std::string escape_html(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -67,12 +76,13 @@ std::string quote_below(const std::string& reply_html, const std::string& parent
   auto day = date::floor<date::days>(local);
   std::string when = format_date(date::year_month_day{day}) + " " +
                      format_hh_mm(date::floor<std::chrono::minutes>(local - day));
-  std::string who = parent_from_name.empty()
-                        ? escape_html(parent_from_email)
-                        : escape_html(parent_from_name) + " &lt;" + escape_html(parent_from_email) + "&gt;";
+  std::string who = parent_from_name.empty() ? escape_html(parent_from_email)
+                                             : escape_html(parent_from_name) + " &lt;" +
+                                                   escape_html(parent_from_email) + "&gt;";
   return reply_html + "\n<div class=\"tp-quote\"><div>On " + when + ", " + who +
          " wrote:</div>\n<blockquote style=\"margin:0 0 0 .8ex;border-left:1px solid #ccc;"
-         "padding-left:1ex\">\n" + parent_html + "\n</blockquote></div>";
+         "padding-left:1ex\">\n" +
+         parent_html + "\n</blockquote></div>";
 }
 
 }  // namespace touchpoint::core

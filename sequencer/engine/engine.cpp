@@ -5,7 +5,10 @@
 namespace touchpoint::engine {
 
 Engine::Engine(store::Store& store, core::MailTransport* transport, EngineConfig config)
-    : store_(store), transport_(transport), config_(std::move(config)), random_(std::random_device{}()) {}
+    : store_(store),
+      transport_(transport),
+      config_(std::move(config)),
+      random_(std::random_device{}()) {}
 
 std::size_t Engine::recover(core::Timestamp now) {
   return store_.messages().recover_in_flight(now);
@@ -39,9 +42,15 @@ TickReport Engine::send_queued(core::Timestamp now) {
       message.date = now;
       auto outcome = transport_->send(message);
       switch (outcome.status) {
-        case core::SendStatus::sent: ++report.sent; break;
-        case core::SendStatus::transient: ++report.deferred; break;
-        case core::SendStatus::permanent: ++report.failed; break;
+        case core::SendStatus::sent:
+          ++report.sent;
+          break;
+        case core::SendStatus::transient:
+          ++report.deferred;
+          break;
+        case core::SendStatus::permanent:
+          ++report.failed;
+          break;
       }
       outcomes.emplace_back(message.id, std::move(outcome));
     }

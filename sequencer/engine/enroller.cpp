@@ -33,7 +33,8 @@ core::Result<EnrollResult> enroll(store::Store& store, const store::SequenceSumm
     const core::User* owner = override_owner ? &*override_owner : nullptr;
     if (!owner && !p.owner_email.empty()) {
       auto it = owners.find(p.owner_email);
-      if (it == owners.end()) it = owners.emplace(p.owner_email, store.users().find(p.owner_email)).first;
+      if (it == owners.end())
+        it = owners.emplace(p.owner_email, store.users().find(p.owner_email)).first;
       if (it->second) owner = &*it->second;
     }
     if (!owner) {
@@ -46,11 +47,13 @@ core::Result<EnrollResult> enroll(store::Store& store, const store::SequenceSumm
 
   // Rule 1 depends only on the two zone names: resolved once per distinct pair.
   std::unordered_map<std::string, std::unordered_map<std::string, core::ResolvedZone>> zones;
-  auto zone_for = [&](const core::Prospect& p, const core::User& owner) -> const core::ResolvedZone& {
+  auto zone_for = [&](const core::Prospect& p,
+                      const core::User& owner) -> const core::ResolvedZone& {
     auto& by_owner = zones[p.timezone];
     auto it = by_owner.find(owner.timezone);
     if (it == by_owner.end())
-      it = by_owner.emplace(owner.timezone, core::resolve_zone(*seq, p.timezone, owner.timezone)).first;
+      it = by_owner.emplace(owner.timezone, core::resolve_zone(*seq, p.timezone, owner.timezone))
+               .first;
     return it->second;
   };
 
@@ -61,10 +64,11 @@ core::Result<EnrollResult> enroll(store::Store& store, const store::SequenceSumm
   std::size_t done = 0;
   auto flush = [&]() -> core::Result<void> {
     if (requests.empty()) return {};
-    auto stored = store.enrollments().enroll(
-        sequence.id, sequence.version_id, requests, now, kChunk, [&](std::size_t n) {
-          if (options.progress) options.progress(done + n, total);
-        });
+    auto stored = store.enrollments().enroll(sequence.id, sequence.version_id, requests, now,
+                                             kChunk, [&](std::size_t n) {
+                                               if (options.progress)
+                                                 options.progress(done + n, total);
+                                             });
     if (!stored) return tl::unexpected(stored.error());
     result.enrolled += stored->enrolled;
     already_active.insert(already_active.end(), stored->already_active.begin(),

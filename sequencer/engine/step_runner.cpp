@@ -39,7 +39,8 @@ void StepRunner::open_task(store::WorkBatch& batch, const store::DueStep& due, c
   task.type = c.step.type;
   task.title = core::task_title(c.step.type, display_name(c.prospect));
   // Notes are help for the rep, not sent to the prospect: a missing field leaves the raw note.
-  task.note = render(due, Part::note, c.step.note, core::Escape::none, fields).value_or(c.step.note);
+  task.note =
+      render(due, Part::note, c.step.note, core::Escape::none, fields).value_or(c.step.note);
   task.due_date = date::floor<date::days>(core::to_local(due.due_at, *core::find_zone(due.zone)));
   if (c.step.type == core::StepType::email) {
     // A manual email is personalized like an automatic one, so the rep never starts from a
@@ -124,7 +125,8 @@ const typename Map::mapped_type& cached(Map& map, Id id, Load load, const char* 
   auto it = map.find(id);
   if (it == map.end()) {
     auto loaded = load(id);
-    if (!loaded) throw std::runtime_error(std::string(what) + " " + std::to_string(id.value) + " is missing");
+    if (!loaded)
+      throw std::runtime_error(std::string(what) + " " + std::to_string(id.value) + " is missing");
     it = map.emplace(id, std::move(*loaded)).first;
   }
   return it->second;
@@ -133,15 +135,19 @@ const typename Map::mapped_type& cached(Map& map, Id id, Load load, const char* 
 }  // namespace
 
 const core::Sequence& StepRunner::sequence(core::SequenceVersionId id) {
-  return cached(sequences_, id, [&](auto v) { return store_.sequences().load_version(v); }, "sequence version");
+  return cached(
+      sequences_, id, [&](auto v) { return store_.sequences().load_version(v); },
+      "sequence version");
 }
 
 const core::Prospect& StepRunner::prospect(core::ProspectId id) {
-  return cached(prospects_, id, [&](auto v) { return store_.prospects().get(v); }, "prospect");
+  return cached(
+      prospects_, id, [&](auto v) { return store_.prospects().get(v); }, "prospect");
 }
 
 const core::User& StepRunner::user(core::UserId id) {
-  return cached(users_, id, [&](auto v) { return store_.users().get(v); }, "user");
+  return cached(
+      users_, id, [&](auto v) { return store_.users().get(v); }, "user");
 }
 
 }  // namespace touchpoint::engine

@@ -10,8 +10,8 @@ core::Result<core::Task> close_task(store::Store& store, core::TaskId id,
   auto task = store.tasks().get(id);
   if (!task) return core::fail(core::ErrorCode::not_found, "no task " + std::to_string(id.value));
   if (task->state != core::TaskState::open)
-    return core::fail(core::ErrorCode::conflict, "task " + std::to_string(id.value) + " is already " +
-                                                     core::to_string(task->state));
+    return core::fail(core::ErrorCode::conflict, "task " + std::to_string(id.value) +
+                                                     " is already " + core::to_string(task->state));
   auto enrollment = store.enrollments().get(task->enrollment);
   auto seq = enrollment ? store.sequences().load_version(enrollment->version) : std::nullopt;
   if (!seq) return core::fail(core::ErrorCode::not_found, "the task's enrollment is missing");

@@ -14,7 +14,8 @@ MoveResult move_enrollments(store::Store& store, const store::SequenceSummary& s
     return result;
   }
   for (const auto& e : store.enrollments().list({sequence.id, std::nullopt})) {
-    bool live = e.state == core::EnrollmentState::active || e.state == core::EnrollmentState::paused;
+    bool live =
+        e.state == core::EnrollmentState::active || e.state == core::EnrollmentState::paused;
     if (!live || e.version == version) continue;
     core::ResolvedZone zone{e.zone, core::find_zone(e.zone)};
     if (!zone.zone) zone = {"UTC", core::find_zone("UTC")};
@@ -27,7 +28,8 @@ MoveResult move_enrollments(store::Store& store, const store::SequenceSummary& s
     if (moved)
       ++result.moved;
     else
-      result.errors.push_back("enrollment " + std::to_string(e.id.value) + ": " + moved.error().message);
+      result.errors.push_back("enrollment " + std::to_string(e.id.value) + ": " +
+                              moved.error().message);
   }
   return result;
 }

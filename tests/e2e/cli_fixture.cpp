@@ -37,6 +37,8 @@ CliResult CliFixture::ok(std::vector<std::string> args) const {
   return r;
 }
 
-std::string fixture(const std::string& name) { return std::string(TOUCHPOINT_FIXTURES) + "/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(TOUCHPOINT_FIXTURES) + "/" + name;
+}
 
 }  // namespace touchpoint::testing

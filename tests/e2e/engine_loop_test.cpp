@@ -13,9 +13,12 @@ using touchpoint::testing::fixture;
 
 TEST_CASE("the serve loop ticks on its clock until stopped", "[e2e]") {
   CliFixture cli;
-  cli.ok({"user", "add", "--email", "rep.anna@touchpoint.test", "--name", "Anna Berg", "--timezone", "Europe/Stockholm"});
-  cli.ok({"user", "add", "--email", "rep.jisoo@touchpoint.test", "--name", "Jisoo Park", "--timezone", "Asia/Seoul"});
-  cli.ok({"user", "add", "--email", "rep.sam@touchpoint.test", "--name", "Sam Rivera", "--timezone", "America/Los_Angeles"});
+  cli.ok({"user", "add", "--email", "rep.anna@touchpoint.test", "--name", "Anna Berg", "--timezone",
+          "Europe/Stockholm"});
+  cli.ok({"user", "add", "--email", "rep.jisoo@touchpoint.test", "--name", "Jisoo Park",
+          "--timezone", "Asia/Seoul"});
+  cli.ok({"user", "add", "--email", "rep.sam@touchpoint.test", "--name", "Sam Rivera", "--timezone",
+          "America/Los_Angeles"});
   cli.ok({"prospects", "import", fixture("prospects.csv")});
   cli.ok({"sequence", "apply", fixture("sequence-all-modes.json")});
   cli.ok({"enroll", "--sequence", "1", "--prospects", "all", "--start", "2026-03-02T07:00:00Z"});
@@ -27,12 +30,16 @@ TEST_CASE("the serve loop ticks on its clock until stopped", "[e2e]") {
   std::size_t queued = 0;
   touchpoint::engine::LoopOptions options;
   options.interval = std::chrono::milliseconds{1};
-  options.now = [&] { return *touchpoint::core::parse_instant("2026-03-02T07:00:00Z") + std::chrono::hours{ticks.load()}; };
+  options.now = [&] {
+    return *touchpoint::core::parse_instant("2026-03-02T07:00:00Z") +
+           std::chrono::hours{ticks.load()};
+  };
   options.on_tick = [&](const touchpoint::engine::TickReport& r) {
     queued += r.messages_queued;
     ++ticks;
   };
-  std::jthread loop([&](std::stop_token stop) { touchpoint::engine::run_loop(engine, options, stop); });
+  std::jthread loop(
+      [&](std::stop_token stop) { touchpoint::engine::run_loop(engine, options, stop); });
   while (ticks < 24) std::this_thread::sleep_for(std::chrono::milliseconds{1});
   loop.request_stop();
   loop.join();

@@ -10,9 +10,9 @@
 
 #include "cli_fixture.hpp"
 
+using nlohmann::json;
 using touchpoint::testing::CliFixture;
 using touchpoint::testing::fixture;
-using nlohmann::json;
 
 namespace {
 
@@ -24,7 +24,9 @@ void add_reps(const CliFixture& cli) {
             rep["name"].get<std::string>(), "--timezone", rep["timezone"].get<std::string>()});
 }
 
-std::string iso(touchpoint::core::Timestamp t) { return touchpoint::core::format_utc(t); }
+std::string iso(touchpoint::core::Timestamp t) {
+  return touchpoint::core::format_utc(t);
+}
 
 struct World {
   CliFixture cli;
@@ -56,30 +58,30 @@ const char* kAsaCallClosedLate = "2026-12-18T09:00:00Z";  // due Wed 16: two all
 
 // Runs the whole three weeks once and keeps what the CLI reports at the end.
 void live_three_weeks(World& w) {
-    add_reps(w.cli);
-    auto imported = w.cli.ok({"prospects", "import", fixture("prospects.csv")});
-    w.import_err = imported.err;
-    w.cli.ok({"sequence", "apply", fixture("sequence-all-modes.json")});
-    w.cli.ok({"enroll", "--sequence", "Outbound - all send options", "--prospects", "all",
-              "--start", kStart});
+  add_reps(w.cli);
+  auto imported = w.cli.ok({"prospects", "import", fixture("prospects.csv")});
+  w.import_err = imported.err;
+  w.cli.ok({"sequence", "apply", fixture("sequence-all-modes.json")});
+  w.cli.ok({"enroll", "--sequence", "Outbound - all send options", "--prospects", "all", "--start",
+            kStart});
 
-    auto t = *touchpoint::core::parse_instant(kStart);
-    auto end = *touchpoint::core::parse_instant("2027-01-08T00:00:00Z");
-    auto late_close = *touchpoint::core::parse_instant(kAsaCallClosedLate);
-    for (; t <= end; t += std::chrono::hours{1}) {
-      w.cli.ok({"tick", "--now", iso(t)});
-      // The reps work their queue right away, except Åsa's call, which waits until Friday.
-      auto open = w.cli.ok({"tasks", "--json", "--now", iso(t)}).json();
-      for (const auto& task : open) {
-        bool asa_call = task["prospect"] == kAsa && task["position"] == 3;
-        if (asa_call && t < late_close) continue;
-        w.cli.ok({"task", "complete", std::to_string(task["id"].get<int>()), "--outcome", "done",
-                  "--now", iso(t)});
-      }
+  auto t = *touchpoint::core::parse_instant(kStart);
+  auto end = *touchpoint::core::parse_instant("2027-01-08T00:00:00Z");
+  auto late_close = *touchpoint::core::parse_instant(kAsaCallClosedLate);
+  for (; t <= end; t += std::chrono::hours{1}) {
+    w.cli.ok({"tick", "--now", iso(t)});
+    // The reps work their queue right away, except Åsa's call, which waits until Friday.
+    auto open = w.cli.ok({"tasks", "--json", "--now", iso(t)}).json();
+    for (const auto& task : open) {
+      bool asa_call = task["prospect"] == kAsa && task["position"] == 3;
+      if (asa_call && t < late_close) continue;
+      w.cli.ok({"task", "complete", std::to_string(task["id"].get<int>()), "--outcome", "done",
+                "--now", iso(t)});
     }
-    w.messages = w.cli.ok({"messages", "--json"}).json();
-    w.tasks = w.cli.ok({"tasks", "--state", "all", "--json", "--now", iso(end)}).json();
-    w.enrollments = w.cli.ok({"enrollments", "--json"}).json();
+  }
+  w.messages = w.cli.ok({"messages", "--json"}).json();
+  w.tasks = w.cli.ok({"tasks", "--state", "all", "--json", "--now", iso(end)}).json();
+  w.enrollments = w.cli.ok({"enrollments", "--json"}).json();
 }
 
 // Every test case reads the same three weeks, lived once.
@@ -94,7 +96,8 @@ const World& three_weeks() {
 
 TEST_CASE("the bad CSV row is reported with its line number and skipped", "[e2e]") {
   const auto& w = three_weeks();
-  CHECK_THAT(w.import_err, Catch::Contains("line 11: 'bad-row-without-at-sign' is not a valid email address"));
+  CHECK_THAT(w.import_err,
+             Catch::Contains("line 11: 'bad-row-without-at-sign' is not a valid email address"));
   CHECK(w.enrollments.size() == 9);
 }
 
@@ -117,8 +120,8 @@ TEST_CASE("Seoul's steps land at the planned local times, holidays skipped", "[e
   CHECK(w.message(kMinjun, 1)["sent_at"] == "2026-12-14T08:00:00Z");
   CHECK(w.message(kMinjun, 2)["due_at"] == "2026-12-16T08:00:00Z");  // 17:00, as step 1
   CHECK(w.task(kMinjun, 3)["due_date"] == "2026-12-16");
-  CHECK(w.task(kMinjun, 3)["due_at"] == "2026-12-15T23:00:00Z");  // 08:00 window start
-  CHECK(w.message(kMinjun, 4)["due_at"] == "2026-12-18T00:30:00Z");  // 09:30
+  CHECK(w.task(kMinjun, 3)["due_at"] == "2026-12-15T23:00:00Z");      // 08:00 window start
+  CHECK(w.message(kMinjun, 4)["due_at"] == "2026-12-18T00:30:00Z");   // 09:30
   CHECK(w.message(kMinjun, 4)["sent_at"] == "2026-12-18T01:00:00Z");  // the next hourly tick
   CHECK(w.task(kMinjun, 5)["due_date"] == "2026-12-23");
   CHECK(w.task(kMinjun, 5)["type"] == "email");
@@ -127,7 +130,8 @@ TEST_CASE("Seoul's steps land at the planned local times, holidays skipped", "[e
   CHECK(w.task(kMinjun, 7)["due_at"] == "2027-01-03T23:00:00Z");
 }
 
-TEST_CASE("completing a task two allowed dates late moves every later step two allowed dates", "[e2e]") {
+TEST_CASE("completing a task two allowed dates late moves every later step two allowed dates",
+          "[e2e]") {
   const auto& w = three_weeks();
   CHECK(w.message(kAsa, 1)["due_at"] == "2026-12-14T08:00:00Z");
   CHECK(w.message(kAsa, 2)["due_at"] == "2026-12-16T08:00:00Z");
@@ -143,11 +147,14 @@ TEST_CASE("completing a task two allowed dates late moves every later step two a
   CHECK(w.task(kAsa, 7)["due_date"] == "2027-01-06");
 }
 
-TEST_CASE("the engine follows the schedule preview for everyone not moved by a late task", "[e2e]") {
+TEST_CASE("the engine follows the schedule preview for everyone not moved by a late task",
+          "[e2e]") {
   const auto& w = three_weeks();
-  auto preview = w.cli.ok({"schedule", "--sequence", fixture("sequence-all-modes.json"),
-                           "--prospects", fixture("prospects.csv"), "--start", kStart,
-                           "--owner-timezone", "America/Los_Angeles"}).json();
+  auto preview = w.cli
+                     .ok({"schedule", "--sequence", fixture("sequence-all-modes.json"),
+                          "--prospects", fixture("prospects.csv"), "--start", kStart,
+                          "--owner-timezone", "America/Los_Angeles"})
+                     .json();
   REQUIRE(preview.size() == 9);
   int compared = 0;
   for (const auto& p : preview) {
@@ -167,7 +174,8 @@ TEST_CASE("the engine follows the schedule preview for everyone not moved by a l
   CHECK(compared == 8 * 7);
 }
 
-TEST_CASE("a prospect without the industry field is excluded from that email with its cause", "[e2e]") {
+TEST_CASE("a prospect without the industry field is excluded from that email with its cause",
+          "[e2e]") {
   const auto& w = three_weeks();
   for (const auto& m : w.messages) CHECK_FALSE((m["to"] == kNobody && m["position"] == 4));
   auto store = touchpoint::store::open_sqlite_store(w.cli.db());
@@ -199,10 +207,13 @@ TEST_CASE("a threaded step replies to the previous email with its body quoted", 
   CHECK_THAT(reply_html, Catch::StartsWith("<p>Hi Åsa, bumping this up"));
   CHECK_THAT(reply_html, Catch::Contains("<blockquote"));
   CHECK_THAT(reply_html, Catch::Contains(first_html));
-  CHECK_THAT(reply_html, Catch::Contains("On 2026-12-14 09:00, Anna Berg &lt;rep.anna@touchpoint.test&gt; wrote:"));
+  CHECK_THAT(
+      reply_html,
+      Catch::Contains("On 2026-12-14 09:00, Anna Berg &lt;rep.anna@touchpoint.test&gt; wrote:"));
   // Every sent message is in the outbox once.
   std::size_t files = 0;
-  for (const auto& f : std::filesystem::directory_iterator(w.cli.outbox())) files += f.path().extension() == ".eml";
+  for (const auto& f : std::filesystem::directory_iterator(w.cli.outbox()))
+    files += f.path().extension() == ".eml";
   CHECK(files == w.messages.size());
 }
 
@@ -212,10 +223,13 @@ TEST_CASE("the invalid sequence is rejected with every one of its errors", "[e2e
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Catch::Contains("the sequence has 6 errors and was not applied"));
   CHECK_THAT(r.err, Catch::Contains("sequence: timezone: 'Mars/Olympus_Mons'"));
-  CHECK_THAT(r.err, Catch::Contains("step 1: send.mode: same_as_previous needs an earlier automatic email step"));
+  CHECK_THAT(
+      r.err,
+      Catch::Contains("step 1: send.mode: same_as_previous needs an earlier automatic email step"));
   CHECK_THAT(r.err, Catch::Contains("step 1: template.body: unknown field 'no_such_field'"));
   CHECK_THAT(r.err, Catch::Contains("step 2: day: 1 comes after a step on day 2"));
-  CHECK_THAT(r.err, Catch::Contains("step 2: send.mode: choose_at_start is allowed on the first step only"));
+  CHECK_THAT(r.err, Catch::Contains(
+                        "step 2: send.mode: choose_at_start is allowed on the first step only"));
   CHECK_THAT(r.err, Catch::Contains("step 3: send.at: '25:61' is not a time HH:MM"));
   CHECK(cli.ok({"sequence", "list", "--json"}).json().empty());
 }

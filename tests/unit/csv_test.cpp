@@ -55,7 +55,9 @@ TEST_CASE("a missing final line end still yields the last record", "[unit]") {
 }
 
 TEST_CASE("a leading UTF-8 BOM is not part of the first field", "[unit]") {
-  auto records = parse_ok("\xEF\xBB\xBF" "email\nx@y.z\n");
+  auto records = parse_ok(
+      "\xEF\xBB\xBF"
+      "email\nx@y.z\n");
   REQUIRE(records.size() == 2);
   CHECK(records[0].fields == Fields{"email"});
 }

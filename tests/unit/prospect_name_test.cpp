@@ -4,7 +4,8 @@
 
 using touchpoint::core::full_name;
 
-TEST_CASE("names are written in their own order: family name first for Korean and Chinese", "[unit]") {
+TEST_CASE("names are written in their own order: family name first for Korean and Chinese",
+          "[unit]") {
   CHECK(full_name("Åsa", "Lindström") == "Åsa Lindström");
   CHECK(full_name("Daan", "de Jong") == "Daan de Jong");
   CHECK(full_name("민준", "김") == "김민준");

@@ -21,8 +21,7 @@ Sequence parse(const std::string& json) {
 
 // A sequence with the given calendar fields and steps.
 std::string sequence_json(const std::string& calendar, const std::string& steps) {
-  return R"({"name": "t", "timezone": "prospect", )" + calendar + R"(, "steps": [)" + steps +
-         "]}";
+  return R"({"name": "t", "timezone": "prospect", )" + calendar + R"(, "steps": [)" + steps + "]}";
 }
 
 Timestamp instant(const char* text) {
@@ -68,25 +67,31 @@ std::string task(int day, const char* type) {
   return R"({"day": )" + std::to_string(day) + R"(, "type": ")" + type + R"("})";
 }
 const std::string kChoose = R"({"mode": "choose_at_start"})";
-std::string at(const char* hh_mm) { return R"({"mode": "at_time", "at": ")" + std::string(hh_mm) + R"("})"; }
+std::string at(const char* hh_mm) {
+  return R"({"mode": "at_time", "at": ")" + std::string(hh_mm) + R"("})";
+}
 const std::string kSame = R"({"mode": "same_as_previous"})";
 const std::string kManual = R"({"mode": "manual"})";
 
 }  // namespace
 
-TEST_CASE("rule 1: the zone falls back from prospect to owner to default to UTC", "[unit][schedule]") {
-  auto prospect_rule = parse(R"({"name": "t", "timezone": "prospect", "default_timezone": "Europe/Stockholm",
+TEST_CASE("rule 1: the zone falls back from prospect to owner to default to UTC",
+          "[unit][schedule]") {
+  auto prospect_rule =
+      parse(R"({"name": "t", "timezone": "prospect", "default_timezone": "Europe/Stockholm",
     "steps": [{"day": 1, "type": "call"}]})");
   CHECK(resolve_zone(prospect_rule, "Asia/Seoul", "America/New_York").name == "Asia/Seoul");
   CHECK(resolve_zone(prospect_rule, "", "America/New_York").name == "America/New_York");
   CHECK(resolve_zone(prospect_rule, "Mars/Olympus_Mons", "").name == "Europe/Stockholm");
   CHECK(resolve_zone(prospect_rule, "", "").name == "Europe/Stockholm");
 
-  auto owner_rule = parse(R"({"name": "t", "timezone": "owner", "steps": [{"day": 1, "type": "call"}]})");
+  auto owner_rule =
+      parse(R"({"name": "t", "timezone": "owner", "steps": [{"day": 1, "type": "call"}]})");
   CHECK(resolve_zone(owner_rule, "Asia/Seoul", "America/New_York").name == "America/New_York");
   CHECK(resolve_zone(owner_rule, "Asia/Seoul", "").name == "UTC");
 
-  auto fixed_rule = parse(R"({"name": "t", "timezone": "Asia/Kathmandu", "steps": [{"day": 1, "type": "call"}]})");
+  auto fixed_rule = parse(
+      R"({"name": "t", "timezone": "Asia/Kathmandu", "steps": [{"day": 1, "type": "call"}]})");
   CHECK(resolve_zone(fixed_rule, "Asia/Seoul", "America/New_York").name == "Asia/Kathmandu");
 }
 
@@ -145,19 +150,22 @@ TEST_CASE("zones: Seoul, Kathmandu +05:45", "[unit][schedule]") {
              "2026-03-02T00:00:00Z", {{1, "2026-03-02T03:45:00Z", "2026-03-02T09:30:00+05:45"}});
 }
 
-TEST_CASE("rule 7: a 02:30 step on New York's spring-forward night sends at 03:30", "[unit][schedule]") {
+TEST_CASE("rule 7: a 02:30 step on New York's spring-forward night sends at 03:30",
+          "[unit][schedule]") {
   // 2026-03-08 is a Sunday; 02:00 EST jumps to 03:00 EDT.
   check_plan(sequence_json(kEveryDayNoWindow, email(1, at("02:30"))), "America/New_York",
              "2026-03-08T05:00:00Z", {{1, "2026-03-08T07:30:00Z", "2026-03-08T03:30:00-04:00"}});
 }
 
-TEST_CASE("rule 7: a 01:30 step on New York's fall-back night takes the earlier instant", "[unit][schedule]") {
+TEST_CASE("rule 7: a 01:30 step on New York's fall-back night takes the earlier instant",
+          "[unit][schedule]") {
   // 2026-11-01: 01:30 happens at EDT (05:30Z) and again at EST (06:30Z).
   check_plan(sequence_json(kEveryDayNoWindow, email(1, at("01:30"))), "America/New_York",
              "2026-11-01T04:00:00Z", {{1, "2026-11-01T05:30:00Z", "2026-11-01T01:30:00-04:00"}});
 }
 
-TEST_CASE("same_as_previous on the fall-back night never goes before the previous email", "[unit][schedule]") {
+TEST_CASE("same_as_previous on the fall-back night never goes before the previous email",
+          "[unit][schedule]") {
   // S is the second 01:30 (EST). The same time of day on the same date reads as the earlier
   // 01:30, which is before the previous email: it takes that email's instant.
   check_plan(sequence_json(kEveryDayNoWindow, email(1, kChoose) + "," + email(1, kSame)),
@@ -192,7 +200,8 @@ TEST_CASE("rule 5: a late start moves day 1 to the next allowed date", "[unit][s
               {2, "2026-03-05T09:00:00Z", "2026-03-05T10:00:00+01:00"}});
 }
 
-TEST_CASE("rule 5: a first at_time that the window lifts past the start is not a late start", "[unit][schedule]") {
+TEST_CASE("rule 5: a first at_time that the window lifts past the start is not a late start",
+          "[unit][schedule]") {
   // 07:00 is before the 08:00 window: rule 6 makes it 08:00, after S at 07:30.
   check_plan(sequence_json(kWeekdays08to18, email(1, at("07:00"))), "Europe/Stockholm",
              "2026-03-02T06:30:00Z", {{1, "2026-03-02T07:00:00Z", "2026-03-02T08:00:00+01:00"}});
@@ -204,10 +213,12 @@ TEST_CASE("rule 6: a send after the window moves across the weekend", "[unit][sc
              "2026-03-06T17:30:00Z", {{1, "2026-03-09T07:00:00Z", "2026-03-09T08:00:00+01:00"}});
 }
 
-TEST_CASE("rule 6: a send after the window moves across the weekend and a holiday", "[unit][schedule]") {
-  auto calendar = R"("skip_weekends": true, "holidays": ["2026-03-09"], "window": {"from": "08:00", "to": "18:00"})";
-  check_plan(sequence_json(calendar, email(1, kChoose)), "Europe/Stockholm",
-             "2026-03-06T17:30:00Z", {{1, "2026-03-10T07:00:00Z", "2026-03-10T08:00:00+01:00"}});
+TEST_CASE("rule 6: a send after the window moves across the weekend and a holiday",
+          "[unit][schedule]") {
+  auto calendar =
+      R"("skip_weekends": true, "holidays": ["2026-03-09"], "window": {"from": "08:00", "to": "18:00"})";
+  check_plan(sequence_json(calendar, email(1, kChoose)), "Europe/Stockholm", "2026-03-06T17:30:00Z",
+             {{1, "2026-03-10T07:00:00Z", "2026-03-10T08:00:00+01:00"}});
 }
 
 TEST_CASE("rule 6: exactly at the window's end counts as after it", "[unit][schedule]") {
@@ -215,7 +226,8 @@ TEST_CASE("rule 6: exactly at the window's end counts as after it", "[unit][sche
              "2026-03-02T05:00:00Z", {{1, "2026-03-03T07:00:00Z", "2026-03-03T08:00:00+01:00"}});
 }
 
-TEST_CASE("same_as_previous follows the previous email's time after the window moved it", "[unit][schedule]") {
+TEST_CASE("same_as_previous follows the previous email's time after the window moved it",
+          "[unit][schedule]") {
   // Started Monday 19:00: step 1 goes Tuesday 08:00, so step 2 (day 3, Wednesday) is 08:00.
   check_plan(sequence_json(kWeekdays08to18, email(1, kChoose) + "," + email(3, kSame)),
              "Europe/Stockholm", "2026-03-02T18:00:00Z",
@@ -223,7 +235,8 @@ TEST_CASE("same_as_previous follows the previous email's time after the window m
               {2, "2026-03-04T07:00:00Z", "2026-03-04T08:00:00+01:00"}});
 }
 
-TEST_CASE("a task due before the start is due at the start; without a window at midnight", "[unit][schedule]") {
+TEST_CASE("a task due before the start is due at the start; without a window at midnight",
+          "[unit][schedule]") {
   check_plan(sequence_json(kWeekdays08to18, task(1, "call") + "," + task(2, "task")),
              "Europe/Stockholm", "2026-03-02T13:00:00Z",
              {{1, "2026-03-02T13:00:00Z", "2026-03-02T14:00:00+01:00"},
@@ -234,8 +247,8 @@ TEST_CASE("a task due before the start is due at the start; without a window at 
 }
 
 TEST_CASE("rule 8: a shift moves a step by allowed dates", "[unit][schedule]") {
-  auto seq = parse(sequence_json(kWeekdays08to18, email(1, kChoose) + "," + task(2, "call") + "," +
-                                                      email(3, at("10:00"))));
+  auto seq = parse(sequence_json(
+      kWeekdays08to18, email(1, kChoose) + "," + task(2, "call") + "," + email(3, at("10:00"))));
   auto zone = resolve_zone(seq, "Europe/Stockholm", "");
   std::vector<int> shifts{0, 0, 2};
   auto plan = plan_schedule(seq, zone, instant("2026-03-05T08:15:00Z"), shifts);  // Thursday

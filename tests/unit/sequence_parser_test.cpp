@@ -55,7 +55,8 @@ TEST_CASE("a sequence survives its canonical JSON unchanged", "[unit][sequence]"
   CHECK(to_json(*again) == to_json(*seq));
 }
 
-TEST_CASE("the invalid fixture is rejected with every error, each naming step and field", "[unit][sequence]") {
+TEST_CASE("the invalid fixture is rejected with every error, each naming step and field",
+          "[unit][sequence]") {
   auto errors = errors_of(read_fixture("sequence-invalid.json"));
   auto has = [&](const std::string& prefix) {
     for (const auto& e : errors)
@@ -80,17 +81,23 @@ TEST_CASE("each broken field is named", "[unit][sequence]") {
     return R"({"name": "x")" + extra + R"(, "steps": [)" + steps + "]}";
   };
   CHECK(errors_of("{not json")[0].find("not valid JSON") != std::string::npos);
-  CHECK(errors_of(R"({"steps": [{"day": 1, "type": "call"}]})")[0] == "sequence: name: is required");
+  CHECK(errors_of(R"({"steps": [{"day": 1, "type": "call"}]})")[0] ==
+        "sequence: name: is required");
   CHECK(errors_of(base(R"({"day": 0, "type": "call"})"))[0].rfind("step 1: day:", 0) == 0);
   CHECK(errors_of(base(R"({"day": 1, "type": "fax"})"))[0] ==
         "step 1: type: 'fax' is not one of email, call, task, linkedin");
   CHECK(errors_of(base(R"({"day": 1, "type": "call", "tempalte": {}})"))[0] ==
         "step 1: tempalte: unknown field");
-  CHECK(errors_of(base(R"({"day": 1, "type": "email", "send": {"mode": "at_time"}, "template": {"subject": "s", "body": "b"}})"))[0] ==
-        "step 1: send.at: at_time needs \"at\": \"HH:MM\"");
-  CHECK(errors_of(base(R"({"day": 1, "type": "email", "send": {"mode": "manual"}, "template": {"body": "b"}})"))[0] ==
-        "step 1: template.subject: is required");
-  CHECK(errors_of(base(R"({"day": 1, "type": "call"})", R"(, "window": {"from": "18:00", "to": "08:00"})"))[0] ==
+  CHECK(
+      errors_of(base(
+          R"({"day": 1, "type": "email", "send": {"mode": "at_time"}, "template": {"subject": "s", "body": "b"}})"))
+          [0] == "step 1: send.at: at_time needs \"at\": \"HH:MM\"");
+  CHECK(
+      errors_of(base(
+          R"({"day": 1, "type": "email", "send": {"mode": "manual"}, "template": {"body": "b"}})"))
+          [0] == "step 1: template.subject: is required");
+  CHECK(errors_of(base(R"({"day": 1, "type": "call"})",
+                       R"(, "window": {"from": "18:00", "to": "08:00"})"))[0] ==
         "sequence: window: 'from' must be before 'to'");
   CHECK(errors_of(base(R"({"day": 1, "type": "call"})", R"(, "holidays": ["2026-02-30"])"))[0] ==
         "sequence: holidays[0]: \"2026-02-30\" is not a date YYYY-MM-DD");
@@ -98,7 +105,8 @@ TEST_CASE("each broken field is named", "[unit][sequence]") {
         "step 1: send: only email steps have a send option");
 }
 
-TEST_CASE("thread_previous may follow a manual step only after an automatic email", "[unit][sequence]") {
+TEST_CASE("thread_previous may follow a manual step only after an automatic email",
+          "[unit][sequence]") {
   auto manual_first = R"({"name": "x", "steps": [
     {"day": 1, "type": "email", "send": {"mode": "manual"}, "template": {"subject": "s", "body": "b"}},
     {"day": 2, "type": "email", "send": {"mode": "thread_previous"}, "template": {"body": "b"}}]})";

@@ -12,19 +12,19 @@ namespace touchpoint::core {
 
 // One rendered email, ready for MIME building and submission.
 struct OutgoingMessage {
-  MessageId id;                // the store's row
-  std::string message_id;      // RFC 5322 Message-ID without angle brackets: "tp.41.9f3a@x.test"
-  Timestamp date{};            // the Date header
-  std::string from_name;       // the rep: "Anna Berg"
+  MessageId id;            // the store's row
+  std::string message_id;  // RFC 5322 Message-ID without angle brackets: "tp.41.9f3a@x.test"
+  Timestamp date{};        // the Date header
+  std::string from_name;   // the rep: "Anna Berg"
   std::string from_email;
-  std::string to_name;         // the prospect: "Åsa Lindström"
+  std::string to_name;  // the prospect: "Åsa Lindström"
   std::string to_email;
-  std::string subject;         // UTF-8, already "Re: ..." on threaded steps
-  std::string html;            // UTF-8 HTML body, personalized, quoted thread included
-  std::string in_reply_to;     // Message-ID replied to, empty when not threaded
+  std::string subject;                  // UTF-8, already "Re: ..." on threaded steps
+  std::string html;                     // UTF-8 HTML body, personalized, quoted thread included
+  std::string in_reply_to;              // Message-ID replied to, empty when not threaded
   std::vector<std::string> references;  // oldest first, without angle brackets
-  std::string unsubscribe_url;     // https://.../u/<token>, empty when not configured
-  std::string unsubscribe_mailto;  // mailto:...?subject=unsubscribe, empty when not configured
+  std::string unsubscribe_url;          // https://.../u/<token>, empty when not configured
+  std::string unsubscribe_mailto;       // mailto:...?subject=unsubscribe, empty when not configured
 };
 
 enum class SendStatus {

@@ -31,9 +31,9 @@ struct Prospect {
 };
 
 // The known CSV columns, in the order DESIGN.md §4 lists them.
-inline constexpr const char* kKnownProspectColumns[] = {
-    "email", "first_name", "last_name", "company", "title",
-    "phone", "timezone",   "owner",     "salesforce_id"};
+inline constexpr const char* kKnownProspectColumns[] = {"email",    "first_name", "last_name",
+                                                        "company",  "title",      "phone",
+                                                        "timezone", "owner",      "salesforce_id"};
 
 // How a person's name is written: "Åsa Lindström", but family name first and no space for
 // Korean, Chinese and Japanese names ("김민준", "陈伟"). Empty when both parts are.

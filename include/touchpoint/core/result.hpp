@@ -11,10 +11,10 @@ namespace touchpoint::core {
 // Stable error codes. They appear in CLI output and (later) in API responses, so never
 // rename one; add new ones at the end.
 enum class ErrorCode {
-  invalid_input,      // the caller gave something malformed (bad JSON, bad flag, bad field)
-  not_found,          // the thing named does not exist
-  conflict,           // the state forbids it (already done, already enrolled, ...)
-  unavailable,        // an infrastructure fault (database, transport)
+  invalid_input,  // the caller gave something malformed (bad JSON, bad flag, bad field)
+  not_found,      // the thing named does not exist
+  conflict,       // the state forbids it (already done, already enrolled, ...)
+  unavailable,    // an infrastructure fault (database, transport)
 };
 
 const char* to_string(ErrorCode code) noexcept;

@@ -14,7 +14,7 @@ namespace touchpoint::core {
 
 // Rule 1. The zone a sequence uses for one prospect. An unknown name counts as absent.
 struct ResolvedZone {
-  std::string name;                 // "UTC" when nothing else applies
+  std::string name;                       // "UTC" when nothing else applies
   const date::time_zone* zone = nullptr;  // never null
 };
 ResolvedZone resolve_zone(const Sequence& sequence, std::string_view prospect_zone,

@@ -26,16 +26,16 @@ struct Task {
   UserId owner;
   std::string owner_email;
   std::string sequence_name;
-  int position = 0;          // the step's position in the sequence
-  std::string title;         // "Call Åsa Lindström"
-  std::string note;          // personalized step note
-  std::string subject;       // manual emails: the personalized subject
-  std::string body;          // manual emails: the personalized HTML body
-  LocalDate due_date{};      // in the enrollment's zone
+  int position = 0;      // the step's position in the sequence
+  std::string title;     // "Call Åsa Lindström"
+  std::string note;      // personalized step note
+  std::string subject;   // manual emails: the personalized subject
+  std::string body;      // manual emails: the personalized HTML body
+  LocalDate due_date{};  // in the enrollment's zone
   Timestamp due_at{};
   std::optional<Timestamp> snoozed_until;
-  std::string outcome;       // set on completion ("connected", "left_voicemail", ...)
-  std::string notes;         // the rep's notes
+  std::string outcome;          // set on completion ("connected", "left_voicemail", ...)
+  std::string notes;            // the rep's notes
   std::string sent_message_id;  // manual emails: the Message-ID the rep's client sent
   std::optional<Timestamp> closed_at;
 };

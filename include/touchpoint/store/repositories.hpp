@@ -121,8 +121,7 @@ class EnrollmentRepository {
   virtual ~EnrollmentRepository() = default;
   // Enrolls every request in one transaction per `batch` requests, calling `progress` after
   // each with the number done. Steps are stored `scheduled`.
-  virtual Result<EnrollSummary> enroll(core::SequenceId sequence,
-                                       core::SequenceVersionId version,
+  virtual Result<EnrollSummary> enroll(core::SequenceId sequence, core::SequenceVersionId version,
                                        const std::vector<EnrollmentRequest>& requests,
                                        Timestamp now, std::size_t batch = 5000,
                                        const std::function<void(std::size_t)>& progress = {}) = 0;
@@ -200,8 +199,8 @@ class MessageRepository {
   // leaves only the messages actually in the transport's hands `sending`, which
   // recover_in_flight turns into `unknown`; with next = 1, at most one.
   virtual std::vector<core::OutgoingMessage> advance(
-      const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes,
-      std::size_t next, Timestamp now) = 0;
+      const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, std::size_t next,
+      Timestamp now) = 0;
   // Marks every `sending` message `unknown` (it may or may not have left): called once by the
   // sole engine at start, after a crash. Returns how many. Never resends them.
   virtual std::size_t recover_in_flight(Timestamp now) = 0;

@@ -11,9 +11,11 @@ void print_help(std::ostream& out) {
   out << "usage: touchpoint [--db PATH] [--config FILE] COMMAND [ARGS]\n\n"
          "Touchpoint, the self-hosted sales-engagement sequencer.\n"
          "The database defaults to ./touchpoint.db; the configuration to ./touchpoint.json when "
-         "present.\n--now ISO8601 or TOUCHPOINT_NOW fixes the clock for any command.\n\nCommands:\n";
+         "present.\n--now ISO8601 or TOUCHPOINT_NOW fixes the clock for any "
+         "command.\n\nCommands:\n";
   for (const auto& c : commands()) {
-    out << "  " << c.name << (c.usage.empty() ? "" : " " + c.usage) << "\n      " << c.summary << '\n';
+    out << "  " << c.name << (c.usage.empty() ? "" : " " + c.usage) << "\n      " << c.summary
+        << '\n';
   }
 }
 

@@ -28,19 +28,25 @@ int run_tick(Context& ctx, const Args& args) {
   auto recovered = engine.recover(now);
   bool json = args.flag("json");
   auto report = engine.tick(now, [&](const engine::TickReport& r) {
-    if (!json) ctx.err << "\rclaimed " << r.tasks_opened + r.messages_queued + r.excluded << " steps" << std::flush;
+    if (!json)
+      ctx.err << "\rclaimed " << r.tasks_opened + r.messages_queued + r.excluded << " steps"
+              << std::flush;
   });
   if (!json && report.tasks_opened + report.messages_queued + report.excluded > 0) ctx.err << '\n';
   if (json) {
-    print_json(ctx.out, {{"now", core::format_utc(now)}, {"tasks_opened", report.tasks_opened},
-                         {"messages_queued", report.messages_queued}, {"excluded", report.excluded},
-                         {"sent", report.sent}, {"deferred", report.deferred}, {"failed", report.failed},
+    print_json(ctx.out, {{"now", core::format_utc(now)},
+                         {"tasks_opened", report.tasks_opened},
+                         {"messages_queued", report.messages_queued},
+                         {"excluded", report.excluded},
+                         {"sent", report.sent},
+                         {"deferred", report.deferred},
+                         {"failed", report.failed},
                          {"recovered_unknown", recovered}});
   } else {
-    ctx.out << "Tick at " << core::format_utc(now) << ": " << report.tasks_opened << " tasks opened, "
-            << report.messages_queued << " emails queued, " << report.excluded << " excluded, "
-            << report.sent << " sent, " << report.deferred << " deferred, " << report.failed
-            << " failed";
+    ctx.out << "Tick at " << core::format_utc(now) << ": " << report.tasks_opened
+            << " tasks opened, " << report.messages_queued << " emails queued, " << report.excluded
+            << " excluded, " << report.sent << " sent, " << report.deferred << " deferred, "
+            << report.failed << " failed";
     if (recovered) ctx.out << "; " << recovered << " interrupted sends marked unknown (not resent)";
     ctx.out << '\n';
   }
@@ -52,14 +58,20 @@ int run_messages(Context& ctx, const Args& args) {
   if (args.flag("json")) {
     auto list = nlohmann::ordered_json::array();
     for (const auto& m : messages)
-      list.push_back({{"id", m.message.id.value}, {"message_id", m.message.message_id},
-                      {"enrollment", m.enrollment.value}, {"position", m.position},
-                      {"state", store::to_string(m.state)}, {"to", m.message.to_email},
-                      {"from", m.message.from_email}, {"subject", m.message.subject},
-                      {"in_reply_to", m.message.in_reply_to}, {"references", m.message.references},
-                      {"due_at", core::format_utc(m.due_at)},
-                      {"sent_at", m.sent_at ? nlohmann::ordered_json(core::format_utc(*m.sent_at)) : nullptr},
-                      {"detail", m.detail}});
+      list.push_back(
+          {{"id", m.message.id.value},
+           {"message_id", m.message.message_id},
+           {"enrollment", m.enrollment.value},
+           {"position", m.position},
+           {"state", store::to_string(m.state)},
+           {"to", m.message.to_email},
+           {"from", m.message.from_email},
+           {"subject", m.message.subject},
+           {"in_reply_to", m.message.in_reply_to},
+           {"references", m.message.references},
+           {"due_at", core::format_utc(m.due_at)},
+           {"sent_at", m.sent_at ? nlohmann::ordered_json(core::format_utc(*m.sent_at)) : nullptr},
+           {"detail", m.detail}});
     print_json(ctx.out, list);
     return 0;
   }
@@ -74,11 +86,16 @@ int run_messages(Context& ctx, const Args& args) {
 }  // namespace
 
 void add_engine_commands(std::vector<Command>& out) {
-  out.push_back({"tick", "[--now ISO8601] [--batch N] [--json]",
+  out.push_back({"tick",
+                 "[--now ISO8601] [--batch N] [--json]",
                  "run all work due up to now (default: the clock), then exit",
-                 {{"now", "batch"}, {"json"}}, run_tick});
-  out.push_back({"messages", "[--json|--csv]", "list outgoing emails and their delivery state",
-                 {{}, {"json", "csv"}}, run_messages});
+                 {{"now", "batch"}, {"json"}},
+                 run_tick});
+  out.push_back({"messages",
+                 "[--json|--csv]",
+                 "list outgoing emails and their delivery state",
+                 {{}, {"json", "csv"}},
+                 run_messages});
 }
 
 }  // namespace touchpoint::app

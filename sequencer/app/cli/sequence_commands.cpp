@@ -44,8 +44,11 @@ int run_list(Context& ctx, const Args& args) {
   if (args.flag("json")) {
     auto list = nlohmann::ordered_json::array();
     for (const auto& s : sequences)
-      list.push_back({{"id", s.id.value}, {"name", s.name}, {"version", s.version},
-                      {"steps", s.steps}, {"active_enrollments", s.active_enrollments}});
+      list.push_back({{"id", s.id.value},
+                      {"name", s.name},
+                      {"version", s.version},
+                      {"steps", s.steps},
+                      {"active_enrollments", s.active_enrollments}});
     print_json(ctx.out, list);
     return 0;
   }
@@ -63,12 +66,14 @@ int run_schedule(Context& ctx, const Args& args) {
   auto prospects_path = args.option("prospects");
   auto start_text = args.option("start");
   if (!sequence_path || !prospects_path || !start_text)
-    throw UsageError("usage: touchpoint schedule --sequence FILE --prospects FILE.csv --start ISO8601 "
-                     "[--owner-timezone ZONE]");
+    throw UsageError(
+        "usage: touchpoint schedule --sequence FILE --prospects FILE.csv --start ISO8601 "
+        "[--owner-timezone ZONE]");
   auto start = parse_instant_arg("--start", *start_text);
   std::string owner_zone = args.option("owner-timezone").value_or("");
   if (!owner_zone.empty() && !core::find_zone(owner_zone))
-    throw UsageError("--owner-timezone: '" + owner_zone + "' is not a time zone the tz database knows");
+    throw UsageError("--owner-timezone: '" + owner_zone +
+                     "' is not a time zone the tz database knows");
 
   auto records = core::parse_csv(read_file(*prospects_path));
   if (!records) throw UsageError(*prospects_path + ": " + records.error().message);
@@ -101,14 +106,17 @@ store::AppliedSequence apply_sequence_text(Context& ctx, const std::string& text
 }
 
 void add_sequence_commands(std::vector<Command>& out) {
-  out.push_back({"sequence apply", "FILE [--json]",
+  out.push_back({"sequence apply",
+                 "FILE [--json]",
                  "validate a sequence file and store it (a changed file makes a new version)",
-                 {{"now"}, {"json"}}, run_apply});
+                 {{"now"}, {"json"}},
+                 run_apply});
   out.push_back({"sequence list", "[--json]", "list sequences", {{}, {"json"}}, run_list});
   out.push_back({"schedule",
                  "--sequence FILE --prospects FILE.csv --start ISO8601 [--owner-timezone ZONE]",
                  "preview every prospect's schedule as JSON, without a database",
-                 {{"sequence", "prospects", "start", "owner-timezone"}, {}}, run_schedule});
+                 {{"sequence", "prospects", "start", "owner-timezone"}, {}},
+                 run_schedule});
 }
 
 }  // namespace touchpoint::app

@@ -1,9 +1,9 @@
 // init, demo, user add, user list.
 #include <nlohmann/json.hpp>
 
-#include <touchpoint/engine/enroller.hpp>
 #include <touchpoint/engine/engine.hpp>
 #include <touchpoint/engine/engine_lock.hpp>
+#include <touchpoint/engine/enroller.hpp>
 #include <touchpoint/mail/folder_transport.hpp>
 
 #include "commands.hpp"
@@ -20,10 +20,12 @@ int run_init(Context& ctx, const Args&) {
 }
 
 core::User add_user(Context& ctx, const core::User& user, core::Timestamp now) {
-  if (!core::is_valid_email(user.email)) throw UsageError("--email: '" + user.email + "' is not a valid email address");
+  if (!core::is_valid_email(user.email))
+    throw UsageError("--email: '" + user.email + "' is not a valid email address");
   if (user.name.empty()) throw UsageError("--name: is required");
   if (!core::find_zone(user.timezone))
-    throw UsageError("--timezone: '" + user.timezone + "' is not a time zone the tz database knows");
+    throw UsageError("--timezone: '" + user.timezone +
+                     "' is not a time zone the tz database knows");
   return require(ctx.store().users().add(user, now));
 }
 
@@ -34,7 +36,9 @@ int run_user_add(Context& ctx, const Args& args) {
   user.timezone = args.option("timezone").value_or("UTC");
   auto added = add_user(ctx, user, ctx.now(args));
   if (args.flag("json"))
-    print_json(ctx.out, {{"id", added.id.value}, {"email", added.email}, {"name", added.name},
+    print_json(ctx.out, {{"id", added.id.value},
+                         {"email", added.email},
+                         {"name", added.name},
                          {"timezone", added.timezone}});
   else
     ctx.out << "Added " << added.name << " <" << added.email << "> (" << added.timezone << "), id "
@@ -47,7 +51,8 @@ int run_user_list(Context& ctx, const Args& args) {
   if (args.flag("json")) {
     auto list = nlohmann::ordered_json::array();
     for (const auto& u : users)
-      list.push_back({{"id", u.id.value}, {"email", u.email}, {"name", u.name}, {"timezone", u.timezone}});
+      list.push_back(
+          {{"id", u.id.value}, {"email", u.email}, {"name", u.name}, {"timezone", u.timezone}});
     print_json(ctx.out, list);
     return 0;
   }
@@ -77,7 +82,9 @@ int run_demo(Context& ctx, const Args& args) {
   auto reps = nlohmann::json::parse(demo_file("reps.json"));
   std::set<std::string> owners;
   for (const auto& rep : reps) {
-    core::User u{{}, rep.at("email").get<std::string>(), rep.at("name").get<std::string>(),
+    core::User u{{},
+                 rep.at("email").get<std::string>(),
+                 rep.at("name").get<std::string>(),
                  rep.at("timezone").get<std::string>()};
     owners.insert(u.email);
     if (!store.users().find(u.email)) add_user(ctx, u, now);
@@ -119,11 +126,16 @@ int run_demo(Context& ctx, const Args& args) {
 
 void add_setup_commands(std::vector<Command>& out) {
   out.push_back({"init", "", "create the database (or migrate it) and exit", {}, run_init});
-  out.push_back({"demo", "[--start ISO8601]",
+  out.push_back({"demo",
+                 "[--start ISO8601]",
                  "load demo reps, prospects and a sequence, enroll everyone and run one tick",
-                 {{"start", "now"}, {}}, run_demo});
-  out.push_back({"user add", "--email EMAIL --name NAME --timezone ZONE [--json]", "add a rep",
-                 {{"email", "name", "timezone", "now"}, {"json"}}, run_user_add});
+                 {{"start", "now"}, {}},
+                 run_demo});
+  out.push_back({"user add",
+                 "--email EMAIL --name NAME --timezone ZONE [--json]",
+                 "add a rep",
+                 {{"email", "name", "timezone", "now"}, {"json"}},
+                 run_user_add});
   out.push_back({"user list", "[--json]", "list reps", {{}, {"json"}}, run_user_list});
 }
 

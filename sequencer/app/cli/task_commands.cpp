@@ -26,7 +26,8 @@ nlohmann::ordered_json task_json(const core::Task& t, const std::optional<core::
     o["subject"] = t.subject;
     o["body"] = t.body;
   }
-  o["snoozed_until"] = t.snoozed_until ? nlohmann::ordered_json(core::format_utc(*t.snoozed_until)) : nullptr;
+  o["snoozed_until"] =
+      t.snoozed_until ? nlohmann::ordered_json(core::format_utc(*t.snoozed_until)) : nullptr;
   o["outcome"] = t.outcome;
   o["notes"] = t.notes;
   o["closed_at"] = t.closed_at ? nlohmann::ordered_json(core::format_utc(*t.closed_at)) : nullptr;
@@ -43,7 +44,8 @@ int run_tasks(Context& ctx, const Args& args) {
   }
   if (auto type = args.option("type")) {
     filter.type = core::parse_step_type(*type);
-    if (!filter.type) throw UsageError("--type: '" + *type + "' is not one of email, call, task, linkedin");
+    if (!filter.type)
+      throw UsageError("--type: '" + *type + "' is not one of email, call, task, linkedin");
   }
   if (auto state = args.option("state")) {
     if (*state == "all")
@@ -119,13 +121,18 @@ int close(Context& ctx, const Args& args, core::TaskState state) {
   return print_task(ctx, args, task, state == core::TaskState::completed ? "completed" : "skipped");
 }
 
-int run_complete(Context& ctx, const Args& args) { return close(ctx, args, core::TaskState::completed); }
-int run_skip(Context& ctx, const Args& args) { return close(ctx, args, core::TaskState::skipped); }
+int run_complete(Context& ctx, const Args& args) {
+  return close(ctx, args, core::TaskState::completed);
+}
+int run_skip(Context& ctx, const Args& args) {
+  return close(ctx, args, core::TaskState::skipped);
+}
 
 int run_snooze(Context& ctx, const Args& args) {
   auto until = args.option("until");
   if (!until) throw UsageError("usage: touchpoint task snooze ID --until ISO8601");
-  auto task = require(ctx.store().tasks().snooze(task_id(args), parse_instant_arg("--until", *until), ctx.now(args)));
+  auto task = require(ctx.store().tasks().snooze(
+      task_id(args), parse_instant_arg("--until", *until), ctx.now(args)));
   return print_task(ctx, args, task, "snoozed");
 }
 
@@ -141,18 +148,32 @@ int run_reassign(Context& ctx, const Args& args) {
 }  // namespace
 
 void add_task_commands(std::vector<Command>& out) {
-  out.push_back({"tasks", "[--owner EMAIL] [--type T] [--view overdue|today|upcoming] [--state open|completed|skipped|all] [--json|--csv]",
+  out.push_back({"tasks",
+                 "[--owner EMAIL] [--type T] [--view overdue|today|upcoming] [--state "
+                 "open|completed|skipped|all] [--json|--csv]",
                  "the task queue (open tasks by default)",
-                 {{"owner", "type", "view", "state", "now"}, {"json", "csv"}}, run_tasks});
-  out.push_back({"task complete", "ID [--outcome TEXT] [--notes TEXT] [--message-id ID] [--json]",
+                 {{"owner", "type", "view", "state", "now"}, {"json", "csv"}},
+                 run_tasks});
+  out.push_back({"task complete",
+                 "ID [--outcome TEXT] [--notes TEXT] [--message-id ID] [--json]",
                  "complete a task; later steps move if it is late (rule 8)",
-                 {{"outcome", "notes", "message-id", "now"}, {"json"}}, run_complete});
-  out.push_back({"task skip", "ID [--notes TEXT] [--json]", "skip a task",
-                 {{"notes", "now"}, {"json"}}, run_skip});
-  out.push_back({"task snooze", "ID --until ISO8601 [--json]", "hide a task until an instant",
-                 {{"until", "now"}, {"json"}}, run_snooze});
-  out.push_back({"task reassign", "ID --owner EMAIL [--json]", "give a task to another rep",
-                 {{"owner", "now"}, {"json"}}, run_reassign});
+                 {{"outcome", "notes", "message-id", "now"}, {"json"}},
+                 run_complete});
+  out.push_back({"task skip",
+                 "ID [--notes TEXT] [--json]",
+                 "skip a task",
+                 {{"notes", "now"}, {"json"}},
+                 run_skip});
+  out.push_back({"task snooze",
+                 "ID --until ISO8601 [--json]",
+                 "hide a task until an instant",
+                 {{"until", "now"}, {"json"}},
+                 run_snooze});
+  out.push_back({"task reassign",
+                 "ID --owner EMAIL [--json]",
+                 "give a task to another rep",
+                 {{"owner", "now"}, {"json"}},
+                 run_reassign});
 }
 
 }  // namespace touchpoint::app

@@ -12,7 +12,9 @@
 
 namespace touchpoint::store::sqlite {
 
-inline std::int64_t to_db(core::Timestamp t) { return t.time_since_epoch().count(); }
+inline std::int64_t to_db(core::Timestamp t) {
+  return t.time_since_epoch().count();
+}
 inline core::Timestamp timestamp_of(std::int64_t seconds) {
   return core::Timestamp{std::chrono::seconds{seconds}};
 }
@@ -20,10 +22,13 @@ inline std::optional<core::Timestamp> optional_timestamp(const SQLite::Column& c
   if (c.isNull()) return std::nullopt;
   return timestamp_of(c.getInt64());
 }
-inline std::string text_of(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
+inline std::string text_of(const SQLite::Column& c) {
+  return c.isNull() ? std::string() : c.getString();
+}
 
 // Binds NULL for an empty optional.
-inline void bind_optional(SQLite::Statement& s, int index, const std::optional<core::Timestamp>& t) {
+inline void bind_optional(SQLite::Statement& s, int index,
+                          const std::optional<core::Timestamp>& t) {
   if (t)
     s.bind(index, to_db(*t));
   else

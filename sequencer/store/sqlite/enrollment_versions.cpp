@@ -9,19 +9,22 @@ Result<core::Enrollment> SqliteEnrollments::move_to_version(core::EnrollmentId i
                                                             Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement u(db_,
-      "UPDATE enrollments SET version_id = ?1, updated_at = ?2 WHERE id = ?3 "
-      "AND state IN ('active', 'paused') AND sequence_id = "
-      "(SELECT sequence_id FROM sequence_versions WHERE id = ?1)");
+                      "UPDATE enrollments SET version_id = ?1, updated_at = ?2 WHERE id = ?3 "
+                      "AND state IN ('active', 'paused') AND sequence_id = "
+                      "(SELECT sequence_id FROM sequence_versions WHERE id = ?1)");
   u.bind(1, version.value);
   u.bind(2, to_db(now));
   u.bind(3, id.value);
   if (u.exec() == 0) {
-    if (!get(id)) return core::fail(core::ErrorCode::not_found, "no enrollment with id " + std::to_string(id.value));
-    return core::fail(core::ErrorCode::conflict,
-                      "enrollment " + std::to_string(id.value) + " has ended or is in another sequence");
+    if (!get(id))
+      return core::fail(core::ErrorCode::not_found,
+                        "no enrollment with id " + std::to_string(id.value));
+    return core::fail(core::ErrorCode::conflict, "enrollment " + std::to_string(id.value) +
+                                                     " has ended or is in another sequence");
   }
   // Pending steps take the new plan; new positions are added; dropped ones are cancelled.
-  SQLite::Statement upsert(db_,
+  SQLite::Statement upsert(
+      db_,
       "INSERT INTO step_runs (enrollment_id, position, due_at) VALUES (?1, ?2, ?3) "
       "ON CONFLICT (enrollment_id, position) DO UPDATE SET due_at = excluded.due_at "
       "WHERE step_runs.state = 'scheduled'");
@@ -32,7 +35,8 @@ Result<core::Enrollment> SqliteEnrollments::move_to_version(core::EnrollmentId i
     upsert.bind(3, to_db(due[p]));
     upsert.exec();
   }
-  SQLite::Statement drop(db_,
+  SQLite::Statement drop(
+      db_,
       "UPDATE step_runs SET state = 'cancelled' WHERE enrollment_id = ? AND position > ? "
       "AND state = 'scheduled'");
   drop.bind(1, id.value);

@@ -15,7 +15,8 @@ core::Enrollment enrollment_of(SQLite::Statement& row) {
   e.prospect = core::ProspectId{row.getColumn(3).getInt64()};
   e.owner = core::UserId{row.getColumn(4).getInt64()};
   e.state = *core::parse_enrollment_state(row.getColumn(5).getString());
-  if (!row.getColumn(6).isNull()) e.exit_cause = core::parse_exit_cause(row.getColumn(6).getString());
+  if (!row.getColumn(6).isNull())
+    e.exit_cause = core::parse_exit_cause(row.getColumn(6).getString());
   e.paused_until = optional_timestamp(row.getColumn(7));
   e.start = timestamp_of(row.getColumn(8).getInt64());
   e.zone = row.getColumn(9).getString();
@@ -34,12 +35,13 @@ Result<EnrollSummary> SqliteEnrollments::enroll(core::SequenceId sequence,
                                                 Timestamp now, std::size_t batch,
                                                 const std::function<void(std::size_t)>& progress) {
   // Prepared once, bound per row: this is the hot path of large enrollments.
-  SQLite::Statement insert(db_,
+  SQLite::Statement insert(
+      db_,
       "INSERT INTO enrollments (sequence_id, version_id, prospect_id, owner_id, state, start_at, "
       "zone, created_at, updated_at) VALUES (?1, ?2, ?3, NULLIF(?4, 0), 'active', ?5, ?6, ?7, ?7) "
       "ON CONFLICT (prospect_id, sequence_id) WHERE state IN ('active', 'paused') DO NOTHING");
-  SQLite::Statement step(db_,
-                         "INSERT INTO step_runs (enrollment_id, position, due_at) VALUES (?, ?, ?)");
+  SQLite::Statement step(
+      db_, "INSERT INTO step_runs (enrollment_id, position, due_at) VALUES (?, ?, ?)");
   insert.bind(1, sequence.value);
   insert.bind(2, version.value);
   insert.bind(7, to_db(now));
@@ -84,9 +86,10 @@ std::optional<core::Enrollment> SqliteEnrollments::get(core::EnrollmentId id) {
 }
 
 std::vector<core::Enrollment> SqliteEnrollments::list(const EnrollmentFilter& filter) {
-  SQLite::Statement q(db_, std::string(kSelect) +
-                               " WHERE (?1 IS NULL OR sequence_id = ?1) AND (?2 IS NULL OR prospect_id = ?2) "
-                               "ORDER BY id");
+  SQLite::Statement q(
+      db_, std::string(kSelect) +
+               " WHERE (?1 IS NULL OR sequence_id = ?1) AND (?2 IS NULL OR prospect_id = ?2) "
+               "ORDER BY id");
   if (filter.sequence) q.bind(1, filter.sequence->value);
   if (filter.prospect) q.bind(2, filter.prospect->value);
   std::vector<core::Enrollment> out;
@@ -106,14 +109,15 @@ Result<core::Enrollment> SqliteEnrollments::pause(core::EnrollmentId id,
                                                   std::optional<Timestamp> until, Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement u(db_,
-      "UPDATE enrollments SET state = 'paused', paused_until = ?, updated_at = ? "
-      "WHERE id = ? AND state IN ('active', 'paused')");
+                      "UPDATE enrollments SET state = 'paused', paused_until = ?, updated_at = ? "
+                      "WHERE id = ? AND state IN ('active', 'paused')");
   bind_optional(u, 1, until);
   u.bind(2, to_db(now));
   u.bind(3, id.value);
   if (u.exec() == 0) {
     if (!get(id)) return core::fail(core::ErrorCode::not_found, not_found(id));
-    return core::fail(core::ErrorCode::conflict, "enrollment " + std::to_string(id.value) + " has ended");
+    return core::fail(core::ErrorCode::conflict,
+                      "enrollment " + std::to_string(id.value) + " has ended");
   }
   append_event(db_, now, "paused", id.value, 0, 0, 0, until ? core::format_utc(*until) : "");
   txn.commit();
@@ -122,14 +126,16 @@ Result<core::Enrollment> SqliteEnrollments::pause(core::EnrollmentId id,
 
 Result<core::Enrollment> SqliteEnrollments::resume(core::EnrollmentId id, Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement u(db_,
+  SQLite::Statement u(
+      db_,
       "UPDATE enrollments SET state = 'active', paused_until = NULL, updated_at = ? "
       "WHERE id = ? AND state = 'paused'");
   u.bind(1, to_db(now));
   u.bind(2, id.value);
   if (u.exec() == 0) {
     if (!get(id)) return core::fail(core::ErrorCode::not_found, not_found(id));
-    return core::fail(core::ErrorCode::conflict, "enrollment " + std::to_string(id.value) + " is not paused");
+    return core::fail(core::ErrorCode::conflict,
+                      "enrollment " + std::to_string(id.value) + " is not paused");
   }
   append_event(db_, now, "resumed", id.value, 0, 0, 0, "");
   txn.commit();
@@ -140,16 +146,19 @@ Result<core::Enrollment> SqliteEnrollments::exit(core::EnrollmentId id, core::Ex
                                                  Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement u(db_,
-      "UPDATE enrollments SET state = 'exited', exit_cause = ?, paused_until = NULL, updated_at = ? "
-      "WHERE id = ? AND state IN ('active', 'paused')");
+                      "UPDATE enrollments SET state = 'exited', exit_cause = ?, paused_until = "
+                      "NULL, updated_at = ? "
+                      "WHERE id = ? AND state IN ('active', 'paused')");
   u.bind(1, core::to_string(cause));
   u.bind(2, to_db(now));
   u.bind(3, id.value);
   if (u.exec() == 0) {
     if (!get(id)) return core::fail(core::ErrorCode::not_found, not_found(id));
-    return core::fail(core::ErrorCode::conflict, "enrollment " + std::to_string(id.value) + " has ended");
+    return core::fail(core::ErrorCode::conflict,
+                      "enrollment " + std::to_string(id.value) + " has ended");
   }
-  SQLite::Statement cancel(db_,
+  SQLite::Statement cancel(
+      db_,
       "UPDATE step_runs SET state = CASE state WHEN 'open' THEN 'skipped' ELSE 'cancelled' END, "
       "closed_at = CASE state WHEN 'open' THEN ?1 ELSE closed_at END "
       "WHERE enrollment_id = ?2 AND state IN ('scheduled', 'open')");
@@ -163,8 +172,10 @@ Result<core::Enrollment> SqliteEnrollments::exit(core::EnrollmentId id, core::Ex
 
 void finish_if_done(SQLite::Database& db, std::int64_t enrollment_id, Timestamp now) {
   SQLite::Statement u(db,
-      "UPDATE enrollments SET state = 'finished', updated_at = ?1 WHERE id = ?2 AND state = 'active' "
-      "AND NOT EXISTS (SELECT 1 FROM step_runs WHERE enrollment_id = ?2 AND state IN ('scheduled', 'open'))");
+                      "UPDATE enrollments SET state = 'finished', updated_at = ?1 WHERE id = ?2 "
+                      "AND state = 'active' "
+                      "AND NOT EXISTS (SELECT 1 FROM step_runs WHERE enrollment_id = ?2 AND state "
+                      "IN ('scheduled', 'open'))");
   u.bind(1, to_db(now));
   u.bind(2, enrollment_id);
   if (u.exec() > 0) append_event(db, now, "finished", enrollment_id, 0, 0, 0, "");

@@ -3,7 +3,8 @@
 namespace touchpoint::store::sqlite {
 
 std::vector<Event> SqliteEvents::list(std::int64_t after_id, std::size_t limit) {
-  SQLite::Statement q(db_,
+  SQLite::Statement q(
+      db_,
       "SELECT id, at, type, enrollment_id, prospect_id, detail FROM events WHERE id > ? "
       "ORDER BY id LIMIT ?");
   q.bind(1, after_id);

@@ -60,10 +60,12 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
     Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
   if (!outcomes.empty()) {
-    SQLite::Statement update(db_,
+    SQLite::Statement update(
+        db_,
         "UPDATE messages SET state = ?1, detail = ?2, sent_at = CASE ?1 WHEN 'sent' THEN ?3 END, "
         // Transient failures wait 1, 2, 4 ... minutes, at most an hour, before the next try.
-        "next_attempt_at = CASE ?1 WHEN 'queued' THEN ?3 + MIN(3600, 60 << MIN(attempts - 1, 6)) END "
+        "next_attempt_at = CASE ?1 WHEN 'queued' THEN ?3 + MIN(3600, 60 << MIN(attempts - 1, 6)) "
+        "END "
         "WHERE id = ?4 AND state = 'sending' RETURNING enrollment_id, step_run_id");
     for (const auto& [id, outcome] : outcomes) {
       // A transient failure goes back to the queue, to be tried again after a backoff.
@@ -95,8 +97,8 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
     q.bind(1, to_db(now));
     q.bind(2, static_cast<std::int64_t>(next));
     while (q.executeStep()) started.push_back(outgoing_of(q));
-    SQLite::Statement mark(db_,
-                           "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
+    SQLite::Statement mark(
+        db_, "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
     for (const auto& m : started) {
       mark.reset();
       mark.bind(1, m.id.value);
@@ -109,12 +111,14 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
 
 std::size_t SqliteMessages::recover_in_flight(Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement q(db_,
+  SQLite::Statement q(
+      db_,
       "UPDATE messages SET state = 'unknown', detail = 'interrupted after the send started; "
       "not resent' WHERE state = 'sending' RETURNING id, enrollment_id, step_run_id");
   std::vector<std::array<std::int64_t, 3>> recovered;
   while (q.executeStep())
-    recovered.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64()});
+    recovered.push_back(
+        {q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64()});
   for (const auto& [id, enrollment, step] : recovered)
     append_event(db_, now, "unknown", enrollment, 0, step, id, "interrupted mid-send; not resent");
   txn.commit();
@@ -127,11 +131,16 @@ namespace touchpoint::store {
 
 const char* to_string(DeliveryState state) noexcept {
   switch (state) {
-    case DeliveryState::queued: return "queued";
-    case DeliveryState::sending: return "sending";
-    case DeliveryState::sent: return "sent";
-    case DeliveryState::failed: return "failed";
-    case DeliveryState::unknown: return "unknown";
+    case DeliveryState::queued:
+      return "queued";
+    case DeliveryState::sending:
+      return "sending";
+    case DeliveryState::sent:
+      return "sent";
+    case DeliveryState::failed:
+      return "failed";
+    case DeliveryState::unknown:
+      return "unknown";
   }
   return "?";
 }

@@ -40,11 +40,13 @@ Result<ImportSummary> SqliteProspects::import(const std::vector<core::Prospect>&
   }
   SQLite::Statement exists(db_, "SELECT id, custom FROM prospects WHERE email = ?");
   SQLite::Statement owner(db_, "SELECT id FROM users WHERE email = ?");
-  SQLite::Statement insert(db_,
+  SQLite::Statement insert(
+      db_,
       "INSERT INTO prospects (email, first_name, last_name, company, title, phone, timezone, "
       "owner_id, salesforce_id, custom, created_at, updated_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)");
-  SQLite::Statement update(db_,
+  SQLite::Statement update(
+      db_,
       "UPDATE prospects SET email = ?1, first_name = ?2, last_name = ?3, company = ?4, title = ?5, "
       "phone = ?6, timezone = ?7, owner_id = ?8, salesforce_id = ?9, custom = ?10, "
       "updated_at = ?11 WHERE id = ?12");

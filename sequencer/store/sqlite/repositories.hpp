@@ -92,8 +92,8 @@ class SqliteMessages final : public MessageRepository {
   explicit SqliteMessages(SQLite::Database& db) : db_(db) {}
   std::vector<StoredMessage> list(std::optional<core::EnrollmentId> enrollment) override;
   std::vector<core::OutgoingMessage> advance(
-      const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes,
-      std::size_t next, Timestamp now) override;
+      const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, std::size_t next,
+      Timestamp now) override;
   std::size_t recover_in_flight(Timestamp now) override;
 
  private:

@@ -10,7 +10,8 @@ namespace {
 constexpr const char* kSelect =
     "SELECT s.id, s.name, s.current_version, v.id, v.steps, "
     "(SELECT COUNT(*) FROM enrollments e WHERE e.sequence_id = s.id AND e.state = 'active') "
-    "FROM sequences s JOIN sequence_versions v ON v.sequence_id = s.id AND v.version = s.current_version";
+    "FROM sequences s JOIN sequence_versions v ON v.sequence_id = s.id AND v.version = "
+    "s.current_version";
 
 SequenceSummary summary_of(SQLite::Statement& row) {
   SequenceSummary s;
@@ -29,7 +30,8 @@ Result<AppliedSequence> SqliteSequences::apply(const core::Sequence& sequence, T
   const std::string definition = core::to_json(sequence);
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
   AppliedSequence applied;
-  SQLite::Statement current(db_,
+  SQLite::Statement current(
+      db_,
       "SELECT s.id, s.current_version, v.id, v.definition FROM sequences s "
       "JOIN sequence_versions v ON v.sequence_id = s.id AND v.version = s.current_version "
       "WHERE s.name = ?");
@@ -43,15 +45,16 @@ Result<AppliedSequence> SqliteSequences::apply(const core::Sequence& sequence, T
     }
     ++applied.version;
   } else {
-    SQLite::Statement insert(db_,
-                             "INSERT INTO sequences (name, current_version, created_at) VALUES (?, 1, ?)");
+    SQLite::Statement insert(
+        db_, "INSERT INTO sequences (name, current_version, created_at) VALUES (?, 1, ?)");
     insert.bind(1, sequence.name);
     insert.bind(2, to_db(now));
     insert.exec();
     applied.id = core::SequenceId{db_.getLastInsertRowid()};
     applied.version = 1;
   }
-  SQLite::Statement version(db_,
+  SQLite::Statement version(
+      db_,
       "INSERT INTO sequence_versions (sequence_id, version, definition, steps, created_at) "
       "VALUES (?, ?, ?, ?, ?)");
   version.bind(1, applied.id.value);
@@ -97,13 +100,16 @@ std::optional<core::Sequence> SqliteSequences::load_version(core::SequenceVersio
   q.bind(1, version.value);
   if (!q.executeStep()) return std::nullopt;
   auto parsed = core::parse_sequence(q.getColumn(0).getString());
-  if (!parsed) throw std::runtime_error("stored sequence version " + std::to_string(version.value) + " does not parse");
+  if (!parsed)
+    throw std::runtime_error("stored sequence version " + std::to_string(version.value) +
+                             " does not parse");
   return std::move(*parsed);
 }
 
 std::optional<core::SequenceVersionId> SqliteSequences::find_version(core::SequenceId sequence,
                                                                      int number) {
-  SQLite::Statement q(db_, "SELECT id FROM sequence_versions WHERE sequence_id = ? AND version = ?");
+  SQLite::Statement q(db_,
+                      "SELECT id FROM sequence_versions WHERE sequence_id = ? AND version = ?");
   q.bind(1, sequence.value);
   q.bind(2, number);
   if (!q.executeStep()) return std::nullopt;

@@ -41,7 +41,9 @@ core::Task task_of(SQLite::Statement& row) {
   return t;
 }
 
-std::string task_name(core::TaskId id) { return "task " + std::to_string(id.value); }
+std::string task_name(core::TaskId id) {
+  return "task " + std::to_string(id.value);
+}
 
 }  // namespace
 
@@ -52,7 +54,9 @@ std::vector<core::Task> SqliteTasks::list(const TaskFilter& filter) {
                     "AND (?3 IS NULL OR r.state = ?3) AND (?4 IS NULL OR r.enrollment_id = ?4) "
                     "ORDER BY r.due_at, r.id";
   if (filter.limit) sql += " LIMIT " + std::to_string(filter.limit);
-  if (filter.offset) sql += (filter.limit ? "" : " LIMIT -1") + std::string(" OFFSET ") + std::to_string(filter.offset);
+  if (filter.offset)
+    sql +=
+        (filter.limit ? "" : " LIMIT -1") + std::string(" OFFSET ") + std::to_string(filter.offset);
   SQLite::Statement q(db_, sql);
   if (filter.owner) q.bind(1, filter.owner->value);
   if (filter.type) q.bind(2, core::to_string(*filter.type));
@@ -64,8 +68,9 @@ std::vector<core::Task> SqliteTasks::list(const TaskFilter& filter) {
 }
 
 std::optional<core::Task> SqliteTasks::get(core::TaskId id) {
-  SQLite::Statement q(db_, std::string(kSelect) + " WHERE r.id = ? AND r.type IS NOT NULL "
-                           "AND r.state IN ('open', 'completed', 'skipped')");
+  SQLite::Statement q(db_, std::string(kSelect) +
+                               " WHERE r.id = ? AND r.type IS NOT NULL "
+                               "AND r.state IN ('open', 'completed', 'skipped')");
   q.bind(1, id.value);
   if (!q.executeStep()) return std::nullopt;
   return task_of(q);
@@ -77,7 +82,8 @@ Result<core::Task> SqliteTasks::close(core::TaskId id, const TaskClosure& closur
     return core::fail(core::ErrorCode::invalid_input, "a task closes as completed or skipped");
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
   // The state guard makes concurrent closes safe: only one UPDATE matches.
-  SQLite::Statement u(db_,
+  SQLite::Statement u(
+      db_,
       "UPDATE step_runs SET state = ?, outcome = ?, notes = ?, sent_message_id = NULLIF(?, ''), "
       "closed_at = ? WHERE id = ? AND state = 'open'");
   u.bind(1, core::to_string(closure.state));
@@ -93,7 +99,8 @@ Result<core::Task> SqliteTasks::close(core::TaskId id, const TaskClosure& closur
                       task_name(id) + " is already " + core::to_string(task->state));
   }
   auto task = *get(id);
-  SQLite::Statement move(db_,
+  SQLite::Statement move(
+      db_,
       "UPDATE step_runs SET due_at = ?, shift = ? WHERE enrollment_id = ? AND position = ? "
       "AND state = 'scheduled'");
   for (const auto& r : later_steps) {
@@ -113,7 +120,8 @@ Result<core::Task> SqliteTasks::close(core::TaskId id, const TaskClosure& closur
 }
 
 Result<core::Task> SqliteTasks::snooze(core::TaskId id, Timestamp until, Timestamp now) {
-  SQLite::Statement u(db_, "UPDATE step_runs SET snoozed_until = ? WHERE id = ? AND state = 'open'");
+  SQLite::Statement u(db_,
+                      "UPDATE step_runs SET snoozed_until = ? WHERE id = ? AND state = 'open'");
   u.bind(1, to_db(until));
   u.bind(2, id.value);
   if (u.exec() == 0) {
@@ -135,8 +143,8 @@ Result<core::Task> SqliteTasks::reassign(core::TaskId id, core::UserId owner, Ti
     return core::fail(core::ErrorCode::conflict, task_name(id) + " is not open");
   }
   auto task = *get(id);
-  append_event(db_, now, "task_reassigned", task.enrollment.value, task.prospect.value, id.value,
-               0, task.owner_email);
+  append_event(db_, now, "task_reassigned", task.enrollment.value, task.prospect.value, id.value, 0,
+               task.owner_email);
   return task;
 }
 

@@ -13,9 +13,10 @@ constexpr const char* kSelect = "SELECT id, email, name, timezone FROM users";
 }  // namespace
 
 Result<core::User> SqliteUsers::add(const core::User& user, Timestamp now) {
-  if (find(user.email)) return core::fail(core::ErrorCode::conflict, "a user with email '" + user.email + "' exists");
-  SQLite::Statement insert(db_,
-                           "INSERT INTO users (email, name, timezone, created_at) VALUES (?, ?, ?, ?)");
+  if (find(user.email))
+    return core::fail(core::ErrorCode::conflict, "a user with email '" + user.email + "' exists");
+  SQLite::Statement insert(
+      db_, "INSERT INTO users (email, name, timezone, created_at) VALUES (?, ?, ?, ?)");
   insert.bind(1, user.email);
   insert.bind(2, user.name);
   insert.bind(3, user.timezone);

@@ -15,20 +15,24 @@ class SqliteWorkBatch final : public WorkBatch {
                    "UPDATE step_runs SET state = 'open', type = ?, owner_id = NULLIF(?, 0), "
                    "due_date = ?, title = ?, note = ?, subject = ?, body = ?, opened_at = ? "
                    "WHERE id = ? AND state = 'scheduled'"),
-        insert_message_(db,
-                        "INSERT INTO messages (step_run_id, enrollment_id, message_id, in_reply_to, "
-                        "refs, from_name, from_email, to_name, to_email, subject, html, "
-                        "unsubscribe_url, unsubscribe_mailto, state, due_at, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)"),
-        mark_queued_(db, "UPDATE step_runs SET state = 'queued' WHERE id = ? AND state = 'scheduled'") {
+        insert_message_(
+            db,
+            "INSERT INTO messages (step_run_id, enrollment_id, message_id, in_reply_to, "
+            "refs, from_name, from_email, to_name, to_email, subject, html, "
+            "unsubscribe_url, unsubscribe_mailto, state, due_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)"),
+        mark_queued_(db,
+                     "UPDATE step_runs SET state = 'queued' WHERE id = ? AND state = 'scheduled'") {
     // Pauses that have run out end first, so their steps are claimable below.
-    SQLite::Statement resume(db,
+    SQLite::Statement resume(
+        db,
         "UPDATE enrollments SET state = 'active', paused_until = NULL, updated_at = ?1 "
         "WHERE state = 'paused' AND paused_until <= ?1");
     resume.bind(1, to_db(now));
     resume.exec();
 
-    SQLite::Statement due(db,
+    SQLite::Statement due(
+        db,
         "SELECT r.id, r.enrollment_id, r.position, r.due_at, e.version_id, e.prospect_id, "
         "COALESCE(e.owner_id, 0), e.zone, v.steps "
         "FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id "
@@ -115,7 +119,8 @@ class SqliteWorkBatch final : public WorkBatch {
   std::optional<ThreadParent> thread_parent(core::EnrollmentId enrollment, int position) override {
     // The nearest earlier email step: an automatic one has a message; a manual one is a task
     // of type email, whose sent message is known once the rep recorded it.
-    SQLite::Statement q(db_,
+    SQLite::Statement q(
+        db_,
         "SELECT COALESCE(m.message_id, r.sent_message_id, ''), COALESCE(m.refs, ''), "
         "COALESCE(m.subject, r.subject, ''), COALESCE(m.html, r.body, ''), "
         "COALESCE(m.sent_at, r.closed_at, m.due_at, r.due_at), COALESCE(m.from_name, u.name, ''), "
