@@ -1,0 +1,232 @@
+#include <touchpoint/mail/smtp_transport.hpp>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <vmime/net/smtp/SMTPExceptions.hpp>
+#include <vmime/net/tracer.hpp>
+#include <vmime/security/cert/certificateException.hpp>
+#include <vmime/security/cert/defaultCertificateVerifier.hpp>
+#include <vmime/vmime.hpp>
+
+#include <touchpoint/mail/mime.hpp>
+
+#include "nodelay_socket.hpp"
+#include "vmime_platform.hpp"
+
+namespace touchpoint::mail {
+namespace {
+
+constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+// Every PEM certificate in a file (a CA file may hold a chain, the system bundle many).
+std::vector<vmime::shared_ptr<vmime::security::cert::X509Certificate>> load_certificates(
+    const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read CA file " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  std::vector<vmime::shared_ptr<vmime::security::cert::X509Certificate>> certificates;
+  for (std::size_t begin = pem.find(kBegin); begin != std::string::npos;
+       begin = pem.find(kBegin, begin + 1)) {
+    const std::size_t end = pem.find(kEnd, begin);
+    if (end == std::string::npos) break;
+    const std::string block = pem.substr(begin, end + kEnd.size() - begin) + "\n";
+    auto certificate = vmime::security::cert::X509Certificate::import(
+        reinterpret_cast<const vmime::byte_t*>(block.data()), block.size());
+    if (certificate) certificates.push_back(std::move(certificate));
+  }
+  if (certificates.empty()) throw std::runtime_error("no certificate in " + path.string());
+  return certificates;
+}
+
+// The SMTP command verb ("RCPT", "DATA"): never the arguments, which for AUTH hold secrets.
+std::string command_verb(const std::string& command) {
+  const auto space = command.find_first_of(" :");
+  return command.substr(0, space);
+}
+
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+core::SendOutcome classify(const vmime::net::smtp::SMTPCommandError& e) {
+  const int code = e.statusCode();
+  const std::string verb = command_verb(e.command());
+  std::string detail =
+      std::to_string(code) + " " + one_line(e.response()) + " (after " + verb + ")";
+  if (verb == "AUTH") return {core::SendStatus::permanent, "auth: " + detail};
+  if (code >= 400 && code < 500) return {core::SendStatus::transient, std::move(detail)};
+  if (code >= 500 && code < 600) return {core::SendStatus::permanent, std::move(detail)};
+  return {core::SendStatus::transient, "unexpected reply " + detail};
+}
+
+// The message of an exception and of the ones it chains, "outer: inner".
+std::string describe(const vmime::exception& e) {
+  std::string text = e.what();
+  for (const vmime::exception* cause = e.other(); cause != nullptr; cause = cause->other()) {
+    text += std::string(": ") + cause->what();
+  }
+  return one_line(text);
+}
+
+// Replaces every occurrence of the secret, in case a library echoes it in an error.
+std::string without_secret(std::string text, const std::string& secret) {
+  if (secret.empty()) return text;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "***");
+  }
+  return text;
+}
+
+// Keeps the last line the server sent, so a success can report the server's own reply
+// ("250 2.0.0 Queued as 4F2A"). Only received lines: sent ones include AUTH data.
+class LastReplyTracer final : public vmime::net::tracer {
+ public:
+  explicit LastReplyTracer(std::shared_ptr<std::string> last) : last_(std::move(last)) {}
+  void traceSend(const vmime::string&) override {}
+  void traceReceive(const vmime::string& line) override { *last_ = line; }
+
+ private:
+  std::shared_ptr<std::string> last_;
+};
+
+class LastReplyTracerFactory final : public vmime::net::tracerFactory {
+ public:
+  explicit LastReplyTracerFactory(std::shared_ptr<std::string> last) : last_(std::move(last)) {}
+  vmime::shared_ptr<vmime::net::tracer> create(vmime::shared_ptr<vmime::net::service>,
+                                               int) override {
+    return vmime::make_shared<LastReplyTracer>(last_);
+  }
+
+ private:
+  std::shared_ptr<std::string> last_;
+};
+
+}  // namespace
+
+// The vmime session and its SMTP service, connected or not.
+struct SmtpTransport::Connection {
+  vmime::shared_ptr<vmime::net::session> session;
+  vmime::shared_ptr<vmime::net::transport> transport;
+};
+
+SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settings)) {}
+
+SmtpTransport::~SmtpTransport() {
+  if (connection_ && connection_->transport) {
+    try {
+      if (connection_->transport->isConnected()) connection_->transport->disconnect();
+    } catch (...) {  // closing on the way out: nothing useful to do about a failure
+    }
+  }
+}
+
+core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
+  std::string mime;
+  try {
+    mime = build_mime(message);
+  } catch (const std::invalid_argument& e) {
+    return {core::SendStatus::permanent, e.what()};
+  } catch (const std::exception& e) {
+    return {core::SendStatus::transient, std::string("building MIME: ") + e.what()};
+  }
+
+  std::lock_guard lock(mutex_);
+  last_reply_->clear();
+  core::SendOutcome outcome;
+  try {
+    detail::ensure_vmime_platform();
+    if (!connection_ || !connection_->transport || !connection_->transport->isConnected()) {
+      connection_.reset();
+      auto fresh = std::make_unique<Connection>();
+      fresh->session = vmime::net::session::create();
+      const bool implicit = settings_.tls == SmtpSettings::Tls::implicit;
+      fresh->transport = fresh->session->getTransport(implicit ? "smtps" : "smtp");
+      auto& t = *fresh->transport;
+      t.setProperty("server.address", settings_.host);
+      t.setProperty("server.port", static_cast<vmime::port_t>(settings_.port));
+      const bool starttls = settings_.tls == SmtpSettings::Tls::starttls;
+      t.setProperty("connection.tls", starttls);
+      t.setProperty("connection.tls.required", starttls);
+      t.setProperty("options.need-authentication", !settings_.username.empty());
+      if (!settings_.username.empty()) {
+        t.setProperty("auth.username", settings_.username);
+        t.setProperty("auth.password", settings_.password);
+      }
+      t.setTracerFactory(vmime::make_shared<LastReplyTracerFactory>(last_reply_));
+      t.setSocketFactory(vmime::make_shared<detail::NoDelaySocketFactory>(
+          settings_.no_delay == SmtpSettings::NoDelay::on ? detail::TcpNoDelay::on
+                                                          : detail::TcpNoDelay::off));
+      if (settings_.tls != SmtpSettings::Tls::none) {
+        auto verifier = vmime::make_shared<vmime::security::cert::defaultCertificateVerifier>();
+        verifier->setX509RootCAs(
+            load_certificates(settings_.ca_file ? *settings_.ca_file : kSystemCaBundle));
+        t.setCertificateVerifier(verifier);
+      }
+      t.connect();
+      connection_ = std::move(fresh);
+    }
+
+    // vmime ends DATA with "\r\n.\r\n", whose CRLF ends the last line (RFC 5321 4.1.1.4):
+    // hand it the message without its own final CRLF, or the server gets an extra empty line.
+    std::size_t size = mime.size();
+    if (mime.ends_with("\r\n")) size -= 2;
+    vmime::utility::inputStreamStringAdapter stream(mime, 0, size);
+    vmime::mailboxList recipients;
+    recipients.appendMailbox(
+        vmime::make_shared<vmime::mailbox>(vmime::emailAddress(message.to_email)));
+    connection_->transport->send(vmime::mailbox(vmime::emailAddress(message.from_email)),
+                                 recipients, stream, size);
+    outcome = {core::SendStatus::sent, one_line(*last_reply_)};
+  } catch (const vmime::net::smtp::SMTPMessageSizeExceedsMaxLimitsException& e) {
+    outcome = {core::SendStatus::permanent, "552 message too large: " + describe(e)};
+  } catch (const vmime::net::smtp::SMTPMessageSizeExceedsCurLimitsException& e) {
+    outcome = {core::SendStatus::transient, "452 insufficient storage: " + describe(e)};
+  } catch (const vmime::net::smtp::SMTPCommandError& e) {
+    outcome = classify(e);
+  } catch (const vmime::exceptions::authentication_error& e) {
+    outcome = {core::SendStatus::permanent,
+               "auth: " + one_line(e.response()) + " (last reply: " + one_line(*last_reply_) + ")"};
+  } catch (const vmime::exceptions::authentication_exception& e) {
+    outcome = {core::SendStatus::permanent,
+               "auth: " + describe(e) + " (last reply: " + one_line(*last_reply_) + ")"};
+  } catch (const vmime::security::cert::certificateException& e) {
+    outcome = {core::SendStatus::transient, "tls: server certificate: " + describe(e)};
+  } catch (const vmime::exceptions::tls_exception& e) {
+    outcome = {core::SendStatus::transient, "tls: " + describe(e)};
+  } catch (const vmime::exception& e) {
+    outcome = {core::SendStatus::transient, "smtp " + settings_.host + ": " + describe(e)};
+  } catch (const std::exception& e) {
+    outcome = {core::SendStatus::transient, "smtp " + settings_.host + ": " + e.what()};
+  } catch (...) {
+    outcome = {core::SendStatus::transient, "smtp " + settings_.host + ": unknown failure"};
+  }
+
+  // After any failure the session's state is unknown (a pipelined reply may be left unread):
+  // drop the connection; the next send opens a fresh one.
+  if (outcome.status != core::SendStatus::sent && connection_) {
+    try {
+      if (connection_->transport->isConnected()) connection_->transport->disconnect();
+    } catch (...) {  // already broken: dropping it is all that is left
+    }
+    connection_.reset();
+  }
+  outcome.detail = without_secret(std::move(outcome.detail), settings_.password);
+  return outcome;
+}
+
+}  // namespace touchpoint::mail

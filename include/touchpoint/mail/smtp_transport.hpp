@@ -1,0 +1,57 @@
+#pragma once
+// A MailTransport that submits messages over SMTP (vmime's SMTP service) to one mailbox's
+// submission server: plain, STARTTLS or implicit TLS, with AUTH when a username is set.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <touchpoint/core/ports.hpp>
+
+namespace touchpoint::mail {
+
+// One mailbox's "smtp" configuration (DESIGN.md §7).
+struct SmtpSettings {
+  enum class Tls { none, starttls, implicit };
+  enum class NoDelay { on, off };  // TCP_NODELAY; `off` exists for measurements only
+
+  std::string host;
+  std::uint16_t port = 587;
+  Tls tls = Tls::starttls;
+  std::string username;                          // empty: no AUTH
+  std::string password;                          // a secret: never logged, never in a SendOutcome
+  std::optional<std::filesystem::path> ca_file;  // trust exactly this CA; else /etc/ssl/certs
+  NoDelay no_delay = NoDelay::on;
+};
+
+class SmtpTransport final : public core::MailTransport {
+ public:
+  // Does not connect; the first send() does. Does not throw.
+  explicit SmtpTransport(SmtpSettings settings);
+  ~SmtpTransport() override;
+  SmtpTransport(const SmtpTransport&) = delete;
+  SmtpTransport& operator=(const SmtpTransport&) = delete;
+
+  // Submits build_mime(message) from message.from_email to message.to_email over the one
+  // connection this object keeps (opened on the first call, reopened after any failure).
+  // Returns `sent` with the server's reply; `transient` for a 4xx reply, a connection fault or
+  // a timeout, and a server certificate that does not verify (detail starts with "tls: "; a
+  // configuration fault, not the prospect's, so not a bounce); `permanent` for a 5xx reply
+  // (detail: code and the server's text), a message build_mime refuses, and an authentication
+  // failure (detail starts with "auth: "). Never throws; the password never appears in a
+  // detail.
+  // Thread-safe: calls are serialized on the one connection.
+  core::SendOutcome send(const core::OutgoingMessage& message) override;
+
+ private:
+  struct Connection;
+  SmtpSettings settings_;
+  std::mutex mutex_;
+  std::unique_ptr<Connection> connection_;
+  std::shared_ptr<std::string> last_reply_ = std::make_shared<std::string>();  // from the server
+};
+
+}  // namespace touchpoint::mail
