@@ -13,18 +13,14 @@
 #include <vector>
 
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <touchpoint/mail/mime.hpp>
 #include <touchpoint/mail/smtp_transport.hpp>
 
 #include "mail_test_support.hpp"
-
-extern char** environ;
+#include "smtp_server.hpp"
 
 namespace fs = std::filesystem;
 using touchpoint::core::OutgoingMessage;
@@ -35,125 +31,15 @@ using touchpoint::mail::SmtpTransport;
 using touchpoint::mail::test::korean_follow_up;
 using touchpoint::mail::test::parse_with_python;
 using touchpoint::mail::test::TempDir;
+using touchpoint::testing::make_certificate;
+using touchpoint::testing::SmtpServer;
+using ServerOptions = touchpoint::testing::SmtpServerOptions;
 
 namespace {
-
-const fs::path kServerScript = fs::path(__FILE__).parent_path() / "smtp_test_server.py";
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string str(const nlohmann::json& j) {
   return j.get<std::string>();
 }
-
-// The build's Python when it has aiosmtpd, else Debian's (where python3-aiosmtpd installs it).
-std::string python_with_aiosmtpd() {
-  static const std::string python = [] {
-    const std::string build_python = TOUCHPOINT_PYTHON3;
-    const std::string probe = "'" + build_python + "' -c 'import aiosmtpd' >/dev/null 2>&1";
-    return std::system(probe.c_str()) == 0 ? build_python : std::string("/usr/bin/python3");
-  }();
-  return python;
-}
-
-// A self-signed certificate for 127.0.0.1 and localhost, made with the openssl command.
-struct Certificate {
-  fs::path cert;
-  fs::path key;
-};
-
-Certificate make_certificate(const fs::path& dir) {
-  Certificate c{dir / "cert.pem", dir / "key.pem"};
-  const std::string command =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
-      "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout '" +
-      c.key.string() + "' -out '" + c.cert.string() + "' >/dev/null 2>&1";
-  if (std::system(command.c_str()) != 0) throw std::runtime_error("openssl req failed");
-  return c;
-}
-
-struct ServerOptions {
-  std::string tls = "none";  // none, starttls, implicit
-  std::optional<Certificate> certificate;
-  std::string auth;        // user:password, empty for none
-  std::uint16_t port = 0;  // 0: a free one
-};
-
-// smtp_test_server.py run as a child process, stopped (SIGTERM) on destruction. Each accepted
-// message lands in folder()/<n>.eml.
-class SmtpServer {
- public:
-  explicit SmtpServer(const ServerOptions& options = {}) {
-    const auto port_file = dir_.path() / "port";
-    std::vector<std::string> args = {
-        python_with_aiosmtpd(), kServerScript.string(), "--folder", dir_.path().string(),
-        "--port-file",          port_file.string(),     "--tls",    options.tls};
-    if (options.certificate) {
-      args.insert(args.end(), {"--cert", options.certificate->cert.string(), "--key",
-                               options.certificate->key.string()});
-    }
-    if (!options.auth.empty()) args.insert(args.end(), {"--auth", options.auth});
-    if (options.port != 0) args.insert(args.end(), {"--port", std::to_string(options.port)});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("cannot start " + kServerScript.string());
-    }
-    // Wait until it listens (it writes its port once bound).
-    for (int i = 0; i < 200 && !fs::exists(port_file); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    if (!fs::exists(port_file)) {
-      stop();
-      throw std::runtime_error("the SMTP test server did not start");
-    }
-    port_ = static_cast<std::uint16_t>(std::stoi(read_file(port_file)));
-  }
-  ~SmtpServer() { stop(); }
-  SmtpServer(const SmtpServer&) = delete;
-  SmtpServer& operator=(const SmtpServer&) = delete;
-
-  std::uint16_t port() const { return port_; }
-
-  // The raw messages received, in order.
-  std::vector<std::string> messages() const {
-    std::vector<std::string> out;
-    for (int n = 1; fs::exists(dir_.path() / (std::to_string(n) + ".eml")); ++n) {
-      out.push_back(read_file(dir_.path() / (std::to_string(n) + ".eml")));
-    }
-    return out;
-  }
-
-  // The client port of each received message's connection.
-  std::vector<int> client_ports() const {
-    std::istringstream log(read_file(dir_.path() / "log.txt"));
-    std::vector<int> ports;
-    int n = 0;
-    int port = 0;
-    std::string rcpt;
-    while (log >> n >> port >> rcpt) ports.push_back(port);
-    return ports;
-  }
-
- private:
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-  TempDir dir_;
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
-};
 
 SmtpSettings plain_settings(std::uint16_t port) {
   SmtpSettings s;
