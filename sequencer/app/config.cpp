@@ -1,11 +1,78 @@
 #include "config.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 namespace touchpoint::app {
+namespace {
+
+tl::unexpected<core::Error> bad(const std::filesystem::path& path, const std::string& key,
+                                const std::string& message) {
+  return core::fail(core::ErrorCode::invalid_input, path.string() + ": " + key + ": " + message);
+}
+
+// A string member, "" when absent; an error naming the key when it is not a string.
+core::Result<std::string> string_member(const std::filesystem::path& path, const nlohmann::json& object,
+                                        const std::string& where, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::string();
+  if (!it->is_string()) return bad(path, where + "." + key, "must be a string");
+  return it->get<std::string>();
+}
+
+core::Result<Mailbox> read_mailbox(const std::filesystem::path& path, const std::string& where,
+                                   const nlohmann::json& m) {
+  if (!m.is_object()) return bad(path, where, "must be an object");
+  Mailbox mailbox;
+  auto owner = string_member(path, m, where, "owner");
+  if (!owner) return tl::unexpected(owner.error());
+  if (owner->empty()) return bad(path, where + ".owner", "is required");
+  mailbox.owner = *owner;
+  auto smtp_it = m.find("smtp");
+  if (smtp_it == m.end() || !smtp_it->is_object()) return bad(path, where + ".smtp", "is required");
+  const auto& smtp = *smtp_it;
+  const std::string at = where + ".smtp";
+  auto host = string_member(path, smtp, at, "host");
+  if (!host) return tl::unexpected(host.error());
+  if (host->empty()) return bad(path, at + ".host", "is required");
+  mailbox.smtp.host = *host;
+  if (auto port = smtp.find("port"); port != smtp.end()) {
+    if (!port->is_number_unsigned() || port->get<unsigned>() == 0 || port->get<unsigned>() > 65535)
+      return bad(path, at + ".port", "must be a port number");
+    mailbox.smtp.port = static_cast<std::uint16_t>(port->get<unsigned>());
+  }
+  auto tls = string_member(path, smtp, at, "tls");
+  if (!tls) return tl::unexpected(tls.error());
+  if (*tls == "none")
+    mailbox.smtp.tls = mail::SmtpSettings::Tls::none;
+  else if (*tls == "implicit")
+    mailbox.smtp.tls = mail::SmtpSettings::Tls::implicit;
+  else if (tls->empty() || *tls == "starttls")
+    mailbox.smtp.tls = mail::SmtpSettings::Tls::starttls;
+  else
+    return bad(path, at + ".tls", "'" + *tls + "' is not one of none, starttls, implicit");
+  auto username = string_member(path, smtp, at, "username");
+  if (!username) return tl::unexpected(username.error());
+  mailbox.smtp.username = *username;
+  auto password_env = string_member(path, smtp, at, "password_env");
+  if (!password_env) return tl::unexpected(password_env.error());
+  if (!password_env->empty()) {
+    const char* secret = std::getenv(password_env->c_str());
+    if (!secret) return bad(path, at + ".password_env", "the environment variable " + *password_env + " is not set");
+    mailbox.smtp.password = secret;
+  } else if (!mailbox.smtp.username.empty()) {
+    return bad(path, at + ".password_env", "is required with a username");
+  }
+  auto ca_file = string_member(path, smtp, at, "ca_file");
+  if (!ca_file) return tl::unexpected(ca_file.error());
+  if (!ca_file->empty()) mailbox.smtp.ca_file = *ca_file;
+  return mailbox;
+}
+
+}  // namespace
 
 core::Result<Config> load_config(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -33,6 +100,14 @@ core::Result<Config> load_config(const std::filesystem::path& path) {
   std::string outbox;
   if (auto e = text("outbox", outbox)) return tl::unexpected(*e);
   if (!outbox.empty()) config.outbox = outbox;
+  if (auto it = doc.find("mailboxes"); it != doc.end() && !it->is_null()) {
+    if (!it->is_array()) return bad(path, "mailboxes", "must be a list");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      auto mailbox = read_mailbox(path, "mailboxes[" + std::to_string(i) + "]", (*it)[i]);
+      if (!mailbox) return tl::unexpected(mailbox.error());
+      config.mailboxes.push_back(std::move(*mailbox));
+    }
+  }
   return config;
 }
 

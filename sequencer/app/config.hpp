@@ -6,17 +6,28 @@
 #include <optional>
 #include <string>
 
+#include <vector>
+
 #include <touchpoint/core/result.hpp>
+#include <touchpoint/mail/smtp_transport.hpp>
 
 namespace touchpoint::app {
+
+// One rep's mailbox. The password comes from the environment variable the file names
+// (`password_env`) and is never printed.
+struct Mailbox {
+  std::string owner;
+  mail::SmtpSettings smtp;
+};
 
 struct Config {
   std::string public_url;  // for unsubscribe links and tracking
   std::string listen = "127.0.0.1:8080";
   std::filesystem::path outbox;  // where the folder transport writes; empty: beside the db
+  std::vector<Mailbox> mailboxes;  // none: messages go to the outbox folder
 };
 
-// Reads `path`. Errors name the key.
+// Reads `path`. Errors name the key ("mailboxes[0].smtp.port: must be a whole number").
 core::Result<Config> load_config(const std::filesystem::path& path);
 
 }  // namespace touchpoint::app

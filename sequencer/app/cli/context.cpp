@@ -5,6 +5,9 @@
 #include <sstream>
 
 #include <touchpoint/core/csv.hpp>
+#include <touchpoint/mail/folder_transport.hpp>
+#include <touchpoint/mail/mailbox_router.hpp>
+#include <touchpoint/mail/smtp_transport.hpp>
 
 namespace touchpoint::app {
 
@@ -24,6 +27,19 @@ std::filesystem::path Context::outbox() const {
   if (!config.outbox.empty()) return config.outbox;
   auto dir = db_path.parent_path();
   return (dir.empty() ? std::filesystem::path(".") : dir) / "outbox";
+}
+
+std::unique_ptr<core::MailTransport> Context::transport() const {
+  if (config.mailboxes.empty()) return std::make_unique<mail::FolderTransport>(outbox());
+  auto router = std::make_unique<mail::MailboxRouter>();
+  for (const auto& m : config.mailboxes)
+    router->add(m.owner, std::make_unique<mail::SmtpTransport>(m.smtp));
+  return router;
+}
+
+std::string Context::mail_destination() const {
+  if (config.mailboxes.empty()) return outbox().string() + " (no mailboxes configured)";
+  return std::to_string(config.mailboxes.size()) + " rep mailboxes";
 }
 
 std::string read_file(const std::filesystem::path& path) {

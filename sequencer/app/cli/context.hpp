@@ -30,6 +30,11 @@ struct Context {
   // --now, TOUCHPOINT_NOW or the clock. Throws UsageError on a malformed instant.
   core::Timestamp now(const Args& args) const;
   std::filesystem::path outbox() const;
+  // The mail transport: each rep's mailbox when the configuration has mailboxes, else the
+  // folder transport writing to outbox().
+  std::unique_ptr<core::MailTransport> transport() const;
+  // Where mail goes, for people: "the reps' mailboxes" or the outbox folder.
+  std::string mail_destination() const;
 
  private:
   std::unique_ptr<store::Store> store_;

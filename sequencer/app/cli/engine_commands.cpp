@@ -2,7 +2,6 @@
 #include <cstdlib>
 #include <touchpoint/engine/engine.hpp>
 #include <touchpoint/engine/engine_lock.hpp>
-#include <touchpoint/mail/folder_transport.hpp>
 
 #include "commands.hpp"
 #include "table.hpp"
@@ -15,7 +14,7 @@ int run_tick(Context& ctx, const Args& args) {
   auto& store = ctx.store();
   // One engine per SQLite database; a crashed one's in-flight sends become `unknown`.
   engine::EngineLock lock(ctx.db_path);
-  mail::FolderTransport transport(ctx.outbox());
+  auto transport = ctx.transport();
   engine::EngineConfig config;
   config.public_url = ctx.config.public_url;
   if (auto b = args.option("batch")) {
@@ -24,7 +23,7 @@ int run_tick(Context& ctx, const Args& args) {
     if (b->empty() || *end != '\0' || config.claim_batch == 0)
       throw UsageError("--batch: '" + *b + "' is not a positive whole number");
   }
-  engine::Engine engine(store, &transport, config);
+  engine::Engine engine(store, transport.get(), config);
   auto recovered = engine.recover(now);
   bool json = args.flag("json");
   auto report = engine.tick(now, [&](const engine::TickReport& r) {

@@ -4,7 +4,6 @@
 #include <touchpoint/engine/engine.hpp>
 #include <touchpoint/engine/engine_lock.hpp>
 #include <touchpoint/engine/enroller.hpp>
-#include <touchpoint/mail/folder_transport.hpp>
 
 #include "commands.hpp"
 #include "demo_data.hpp"
@@ -103,8 +102,8 @@ int run_demo(Context& ctx, const Args& args) {
   auto enrolled = require(engine::enroll(store, sequence, prospects, options));
 
   engine::EngineLock lock(ctx.db_path);
-  mail::FolderTransport transport(ctx.outbox());
-  engine::Engine engine(store, &transport, {});
+  auto transport = ctx.transport();
+  engine::Engine engine(store, transport.get(), {});
   engine.recover(now);
   auto report = engine.tick(now);
 
@@ -117,7 +116,7 @@ int run_demo(Context& ctx, const Args& args) {
           << "  enrolled:    " << enrolled.enrolled << " (" << enrolled.already_active.size()
           << " already active)\n"
           << "  first tick:  " << report.messages_queued << " emails queued, " << report.sent
-          << " written to " << ctx.outbox().string() << ", " << report.tasks_opened
+          << " sent to " << ctx.mail_destination() << ", " << report.tasks_opened
           << " tasks opened\n";
   return 0;
 }
