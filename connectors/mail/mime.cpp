@@ -1,5 +1,6 @@
 #include <touchpoint/mail/mime.hpp>
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <stdexcept>
@@ -7,8 +8,12 @@
 #include <vector>
 
 #include <date/date.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <vmime/contentTypeField.hpp>
 #include <vmime/vmime.hpp>
+
+#include <touchpoint/core/threading.hpp>
 
 #include "vmime_platform.hpp"
 
@@ -226,6 +231,28 @@ void append_field(vmime::header& header, const std::string& name,
 
 }  // namespace
 
+std::string thread_index(const core::OutgoingMessage& message) {
+  auto digest = [](const std::string& id) {
+    std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
+    SHA256(reinterpret_cast<const unsigned char*>(id.data()), id.size(), out.data());
+    return out;
+  };
+  std::vector<std::string> chain = message.references;
+  chain.push_back(message.message_id);
+  std::vector<unsigned char> bytes;
+  auto root = digest(chain.front());
+  bytes.insert(bytes.end(), root.begin(), root.begin() + 22);
+  for (std::size_t i = 1; i < chain.size(); ++i) {
+    auto level = digest(chain[i]);
+    bytes.insert(bytes.end(), level.begin(), level.begin() + 5);
+  }
+  std::string encoded(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()), bytes.data(),
+                                static_cast<int>(bytes.size()));
+  encoded.resize(static_cast<std::size_t>(n));
+  return encoded;
+}
+
 std::string build_mime(const core::OutgoingMessage& message) {
   detail::ensure_vmime_platform();
 
@@ -262,6 +289,12 @@ std::string build_mime(const core::OutgoingMessage& message) {
     for (const auto& ref : message.references) ids->appendMessageId(make_message_id(ref));
     append_field(header, "References", ids);
   }
+
+  // Outlook groups conversations by these.
+  append_field(header, "Thread-Topic",
+               std::make_shared<vmime::text>(header_text(core::thread_topic(message.subject))));
+  append_field(header, "Thread-Index",
+               std::make_shared<FoldedTokens>(std::vector<std::string>{thread_index(message)}));
 
   // RFC 2369 List-Unsubscribe (HTTPS first, then mailto); RFC 8058 one-click needs the HTTPS URL.
   std::vector<std::string> unsubscribe;

@@ -61,6 +61,8 @@ std::string reply_subject(std::string_view subject) {
   return "Re: " + std::string(rest);
 }
 
+std::string thread_topic(std::string_view subject) { return reply_subject(subject).substr(4); }
+
 std::vector<std::string> reply_references(const std::vector<std::string>& parent_references,
                                           const std::string& parent_message_id) {
   if (parent_message_id.empty()) return {};

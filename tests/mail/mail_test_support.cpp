@@ -21,7 +21,8 @@ raw = open(sys.argv[1], 'rb').read()
 msg = email.message_from_bytes(raw, policy=policy.default)
 
 names = ['Message-ID', 'Date', 'From', 'To', 'Subject', 'In-Reply-To', 'References',
-         'List-Unsubscribe', 'List-Unsubscribe-Post', 'MIME-Version', 'Bcc', 'Cc']
+         'List-Unsubscribe', 'List-Unsubscribe-Post', 'MIME-Version', 'Bcc', 'Cc',
+         'Thread-Topic', 'Thread-Index']
 headers = {n: (None if msg[n] is None else str(msg[n])) for n in names}
 
 # RFC 2047 6.2 read strictly (legacy decode_header): white space between adjacent encoded

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -376,4 +377,41 @@ TEST_CASE("building the same message on many threads at once gives identical byt
   }
   for (auto& thread : threads) thread.join();
   for (const auto& result : results) CHECK(result == expected);
+}
+
+TEST_CASE("Outlook's Thread-Topic and Thread-Index group a thread's messages", "[unit]") {
+  auto first = korean_follow_up();
+  first.subject = "Åsa, en fråga";
+  first.in_reply_to.clear();
+  first.references.clear();
+  auto reply = first;
+  reply.message_id = "tp.2.aa@touch.example.com";
+  reply.subject = "Re: Åsa, en fråga";
+  reply.in_reply_to = first.message_id;
+  reply.references = {first.message_id};
+  auto second = reply;
+  second.message_id = "tp.3.bb@touch.example.com";
+  second.in_reply_to = reply.message_id;
+  second.references = {first.message_id, reply.message_id};
+
+  auto decoded = [](const OutgoingMessage& m) {
+    const auto parsed = parse_with_python(build_mime(m));
+    CHECK(parsed["headers"]["Thread-Topic"] == "Åsa, en fråga");
+    const auto index = parsed["headers"]["Thread-Index"].get<std::string>();
+    CHECK(index == touchpoint::mail::thread_index(m));
+    // Decode the base64 in a tiny way: its length tells the byte count.
+    auto padding = static_cast<std::size_t>(std::count(index.begin(), index.end(), '='));
+    return std::pair{index, index.size() / 4 * 3 - padding};
+  };
+  auto [i1, n1] = decoded(first);
+  auto [i2, n2] = decoded(reply);
+  auto [i3, n3] = decoded(second);
+  CHECK(n1 == 22);
+  CHECK(n2 == 27);
+  CHECK(n3 == 32);
+  // The conversation's 22 bytes (the first 28 base64 characters hold 21 of them) are shared.
+  CHECK(i2.substr(0, 28) == i1.substr(0, 28));
+  CHECK(i3.substr(0, 28) == i1.substr(0, 28));
+  CHECK(i3.substr(0, 36) == i2.substr(0, 36));
+  CHECK(i1 != i2);
 }

@@ -14,6 +14,9 @@ namespace touchpoint::core {
 // "SV:", "AW:", "Antw:" and repeats of them).
 std::string reply_subject(std::string_view subject);
 
+// The conversation's topic: the subject without any reply prefixes (Outlook's Thread-Topic).
+std::string thread_topic(std::string_view subject);
+
 // RFC 5322 §3.6.4: the parent's References (or, lacking them, its In-Reply-To) followed by
 // the parent's Message-ID. Empty when the parent's Message-ID is unknown.
 std::vector<std::string> reply_references(const std::vector<std::string>& parent_references,

@@ -16,6 +16,12 @@ namespace touchpoint::mail {
 // break or inject a header); line breaks in names and the subject become spaces. Thread-safe.
 std::string build_mime(const core::OutgoingMessage& message);
 
+// Outlook's Thread-Index (MS-OXOMSG 2.2.1.3 layout): 22 bytes for the conversation — here
+// derived from a SHA-256 of the thread's first Message-ID (References' first, else the
+// message's own), so every message of a thread shares them — then 5 bytes per reply level,
+// derived from each later Message-ID of the chain; base64-encoded.
+std::string thread_index(const core::OutgoingMessage& message);
+
 // The plain-text alternative of an HTML body: tags dropped, block elements and <br> become
 // line breaks, links become "text (url)", entities decoded, runs of blank lines collapsed.
 std::string html_to_text(const std::string& html);
