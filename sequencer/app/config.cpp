@@ -15,12 +15,42 @@ tl::unexpected<core::Error> bad(const std::filesystem::path& path, const std::st
 }
 
 // A string member, "" when absent; an error naming the key when it is not a string.
-core::Result<std::string> string_member(const std::filesystem::path& path, const nlohmann::json& object,
-                                        const std::string& where, const char* key) {
+core::Result<std::string> string_member(const std::filesystem::path& path,
+                                        const nlohmann::json& object, const std::string& where,
+                                        const char* key) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::string();
   if (!it->is_string()) return bad(path, where + "." + key, "must be a string");
   return it->get<std::string>();
+}
+
+// `limits`: every key optional. The defaults (core::SendLimits) keep the two common hosted
+// mailboxes safe: Gmail / Google Workspace allows 2,000 messages a day; Microsoft 365 allows
+// 30 messages a minute and 10,000 recipients a day. Hence per_day 2000, per_minute 30, and
+// min_spacing_seconds 2 so that a batch is not sent as one burst.
+core::Result<core::SendLimits> read_limits(const std::filesystem::path& path,
+                                           const std::string& where, const nlohmann::json& m) {
+  core::SendLimits limits;
+  auto it = m.find("limits");
+  if (it == m.end() || it->is_null()) return limits;
+  if (!it->is_object()) return bad(path, where, "must be an object");
+  auto whole = [&](const char* key, int& target, long long min,
+                   long long max) -> std::optional<core::Error> {
+    auto v = it->find(key);
+    if (v == it->end() || v->is_null()) return std::nullopt;
+    if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max)
+      return bad(path, where + "." + key,
+                 "must be a whole number from " + std::to_string(min) + " to " +
+                     std::to_string(max))
+          .value();
+    target = static_cast<int>(v->get<long long>());
+    return std::nullopt;
+  };
+  if (auto e = whole("per_day", limits.per_day, 1, 1'000'000)) return tl::unexpected(*e);
+  if (auto e = whole("per_minute", limits.per_minute, 1, 100'000)) return tl::unexpected(*e);
+  if (auto e = whole("min_spacing_seconds", limits.min_spacing_seconds, 0, 86'400))
+    return tl::unexpected(*e);
+  return limits;
 }
 
 core::Result<Mailbox> read_mailbox(const std::filesystem::path& path, const std::string& where,
@@ -61,7 +91,9 @@ core::Result<Mailbox> read_mailbox(const std::filesystem::path& path, const std:
   if (!password_env) return tl::unexpected(password_env.error());
   if (!password_env->empty()) {
     const char* secret = std::getenv(password_env->c_str());
-    if (!secret) return bad(path, at + ".password_env", "the environment variable " + *password_env + " is not set");
+    if (!secret)
+      return bad(path, at + ".password_env",
+                 "the environment variable " + *password_env + " is not set");
     mailbox.smtp.password = secret;
   } else if (!mailbox.smtp.username.empty()) {
     return bad(path, at + ".password_env", "is required with a username");
@@ -69,6 +101,9 @@ core::Result<Mailbox> read_mailbox(const std::filesystem::path& path, const std:
   auto ca_file = string_member(path, smtp, at, "ca_file");
   if (!ca_file) return tl::unexpected(ca_file.error());
   if (!ca_file->empty()) mailbox.smtp.ca_file = *ca_file;
+  auto limits = read_limits(path, where + ".limits", m);
+  if (!limits) return tl::unexpected(limits.error());
+  mailbox.limits = *limits;
   return mailbox;
 }
 
@@ -96,6 +131,18 @@ core::Result<Config> load_config(const std::filesystem::path& path) {
     return std::nullopt;
   };
   if (auto e = text("public_url", config.public_url)) return tl::unexpected(*e);
+  // Tracking tokens are signed with a secret from the environment, never from the file.
+  std::string secret_env;
+  if (auto e = text("secret_env", secret_env)) return tl::unexpected(*e);
+  if (!config.public_url.empty()) {
+    if (secret_env.empty())
+      return bad(path, "secret_env", "is required with public_url (it signs tracking links)");
+    const char* secret = std::getenv(secret_env.c_str());
+    if (!secret || std::string_view(secret).size() < 16)
+      return bad(path, "secret_env",
+                 "the environment variable " + secret_env + " must hold at least 16 characters");
+    config.tracking_secret = secret;
+  }
   if (auto e = text("listen", config.listen)) return tl::unexpected(*e);
   std::string outbox;
   if (auto e = text("outbox", outbox)) return tl::unexpected(*e);

@@ -4,6 +4,7 @@
 
 #include <touchpoint/core/personalize.hpp>
 #include <touchpoint/core/threading.hpp>
+#include <touchpoint/core/tracking.hpp>
 
 namespace touchpoint::engine {
 namespace {
@@ -78,11 +79,15 @@ void StepRunner::queue_email(store::WorkBatch& batch, const store::DueStep& due,
   }
   m.subject = *subject;
   m.html = *body;
+  // Tracking goes on this step's own text; a quoted earlier email keeps its own links.
+  const core::TrackingUrls urls{config_.public_url, config_.tracking_secret, due.id.value};
+  const bool tracked_urls = !urls.public_url.empty() && !urls.secret.empty();
+  if (tracked_urls && c.sequence.track) m.html = core::add_tracking(m.html, urls);
   if (parent) {
     m.in_reply_to = parent->message_id;
     m.references = core::reply_references(parent->references, parent->message_id);
-    m.html = core::quote_below(m.html, parent->html, parent->date, *core::find_zone(due.zone),
-                               parent->from_name, parent->from_email);
+    m.html = core::quote_below(m.html, core::without_open_pixel(parent->html), parent->date,
+                               *core::find_zone(due.zone), parent->from_name, parent->from_email);
   }
   m.message_id = new_message_id(due, c.owner.email);
   m.date = due.due_at;
@@ -91,6 +96,7 @@ void StepRunner::queue_email(store::WorkBatch& batch, const store::DueStep& due,
   m.to_name = display_name(c.prospect) == c.prospect.email ? "" : display_name(c.prospect);
   m.to_email = c.prospect.email;
   m.unsubscribe_mailto = "mailto:" + c.owner.email + "?subject=unsubscribe";
+  if (tracked_urls) m.unsubscribe_url = core::unsubscribe_url(urls);
   batch.queue_message(due, m);
   ++report.messages_queued;
 }

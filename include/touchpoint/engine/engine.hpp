@@ -4,10 +4,12 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 
 #include <touchpoint/core/ports.hpp>
+#include <touchpoint/core/throttle.hpp>
 #include <touchpoint/store/store.hpp>
 
 namespace touchpoint::engine {
@@ -16,7 +18,12 @@ struct EngineConfig {
   std::size_t claim_batch = 500;  // steps per claiming transaction
   std::size_t send_group = 1;     // messages marked `sending` at once: the most a crash can
                                   // leave `unknown` (the sender's pipeline depth)
-  std::string public_url;         // for unsubscribe links; empty: mailto only
+  std::string public_url;         // for unsubscribe links and tracking; empty: mailto only
+  std::string tracking_secret;    // signs the tracking tokens; a secret: never logged
+  // The send limits of a sender's mailbox, by the From address; empty function or nullopt:
+  // that sender is not throttled. A throttled sender's messages stay queued, with the release
+  // instant as next_attempt_at and the limit in their detail (DESIGN.md §3.1).
+  std::function<std::optional<core::SendLimits>(const std::string& from_email)> limits;
 };
 
 struct TickReport {
@@ -24,8 +31,9 @@ struct TickReport {
   std::size_t messages_queued = 0;
   std::size_t excluded = 0;
   std::size_t sent = 0;
-  std::size_t deferred = 0;  // transient failures, retried later
-  std::size_t failed = 0;    // permanent failures
+  std::size_t deferred = 0;   // transient failures, retried later
+  std::size_t failed = 0;     // permanent failures
+  std::size_t throttled = 0;  // times a sender's mailbox was held by its limits
   std::size_t recovered_unknown = 0;
 };
 

@@ -9,42 +9,12 @@
 #include <string_view>
 #include <vector>
 
-#include <date/date.h>
+#include <touchpoint/core/inbound.hpp>
 
 namespace touchpoint::mail {
 
-struct InboundMessage {
-  enum class Kind {
-    reply,       // a person wrote back; the sequencer matches it by refers_to, else by sender
-    auto_reply,  // RFC 3834 Auto-Submitted or an out-of-office form: pause the enrollment
-    bounce,      // an RFC 3464 delivery status notification for a failed or delayed delivery
-    other,       // nothing to act on: no sender, or a DSN reporting a successful delivery
-  };
-  enum class BounceKind { hard, soft };
-
-  Kind kind = Kind::other;
-  std::string message_id;  // without angle brackets; empty when the header is missing
-  std::string from_email;  // the From address as written (not lower-cased); empty when missing
-  std::string subject;     // decoded to UTF-8
-  // Message-IDs (without angle brackets) from In-Reply-To, then References, no duplicates:
-  // the ids of our sent mail this message answers.
-  std::vector<std::string> refers_to;
-  // The value of X-Touchpoint-Message when present: a marker for mail Touchpoint sent itself
-  // (build_mime does not add it yet).
-  std::string touchpoint_header;
-
-  // Bounces only.
-  BounceKind bounce_kind = BounceKind::hard;
-  std::string status;               // the RFC 3463 status code, e.g. "5.1.1"; may be empty
-  std::string recipient;            // Final-Recipient, else Original-Recipient, address only
-  std::string original_message_id;  // of the message that bounced, without angle brackets
-
-  // Automatic replies only: the date the sender says they are back, when one can be read.
-  std::optional<date::year_month_day> return_date;
-
-  // The decoded text/plain part (UTF-8), else text derived from the text/html part.
-  std::string body_text;
-};
+// The parsed message; the type lives in core so the engine can act on it.
+using InboundMessage = core::InboundMail;
 
 // Parses and classifies one raw message (any line ends). In order:
 //  - bounce: a multipart/report (or any message/delivery-status part) whose first per-recipient

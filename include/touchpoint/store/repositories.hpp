@@ -189,6 +189,18 @@ struct StoredMessage {
   std::string detail;
 };
 
+// A sender's mailbox held back by a send throttle (core/throttle.hpp) until `until`.
+struct SendHold {
+  Timestamp until{};
+  std::string detail;  // "throttled: per_minute 30 until 2026-03-02T10:01:00Z"
+};
+
+// Asked by advance() about a queued message's sender (its From address) just before the
+// message would be marked `sending`. No hold admits the message: it is marked `sending` and
+// returned, so the caller counts it as a send at `now` until its outcome says otherwise. It may
+// read this repository (sent_since) while advance() runs.
+using SendGate = std::function<std::optional<SendHold>(const std::string& from_email)>;
+
 class MessageRepository {
  public:
   virtual ~MessageRepository() = default;
@@ -198,12 +210,37 @@ class MessageRepository {
   // them. Recording one message and starting the next in the same commit means a crash
   // leaves only the messages actually in the transport's hands `sending`, which
   // recover_in_flight turns into `unknown`; with next = 1, at most one.
+  // `gate` (may be empty) is asked before each message is marked; when it holds a sender
+  // (until > now), every due queued message from that sender stays `queued` with
+  // next_attempt_at = until and detail = the hold's detail, and gets a `throttled` event the
+  // first time it is held; messages from other senders are still started.
   virtual std::vector<core::OutgoingMessage> advance(
       const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, std::size_t next,
-      Timestamp now) = 0;
+      Timestamp now, const SendGate& gate) = 0;
+  // The instants (sent_at, oldest first) of the messages sent from `from_email` after `since`:
+  // what the send throttles count.
+  virtual std::vector<Timestamp> sent_since(const std::string& from_email, Timestamp since) = 0;
   // Marks every `sending` message `unknown` (it may or may not have left): called once by the
   // sole engine at start, after a crash. Returns how many. Never resends them.
   virtual std::size_t recover_in_flight(Timestamp now) = 0;
+};
+
+// What inbound mail needs from the store, beyond enrollments and prospects.
+class InboundRepository {
+ public:
+  virtual ~InboundRepository() = default;
+  // True when an inbound Message-ID was acted on before.
+  virtual bool seen(const std::string& message_id) = 0;
+  // Remembers an inbound Message-ID as acted on; false when it already was.
+  virtual bool remember(const std::string& message_id, const std::string& kind, Timestamp now) = 0;
+  // The enrollment of the newest message we sent whose Message-ID is one of `message_ids`.
+  virtual std::optional<core::EnrollmentId> enrollment_of_sent(
+      const std::vector<std::string>& message_ids) = 0;
+  // Records an activity event ("reply", "auto_reply", "soft_bounce", ...).
+  virtual void record(Timestamp at, const std::string& type, std::optional<core::EnrollmentId> enrollment,
+                      std::optional<core::ProspectId> prospect, const std::string& detail) = 0;
+  // Marks a prospect's address as hard-bounced (an exclusion cause for later sends).
+  virtual void mark_hard_bounced(core::ProspectId prospect, Timestamp at) = 0;
 };
 
 struct Event {

@@ -19,6 +19,7 @@ class Store {
   virtual TaskRepository& tasks() = 0;
   virtual MessageRepository& messages() = 0;
   virtual EventRepository& events() = 0;
+  virtual InboundRepository& inbound() = 0;
   virtual WorkQueue& work() = 0;
 };
 

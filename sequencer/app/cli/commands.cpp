@@ -10,6 +10,7 @@ const std::vector<Command>& commands() {
     add_prospect_commands(out);
     add_engine_commands(out);
     add_task_commands(out);
+    add_inbound_commands(out);
     return out;
   }();
   return all;

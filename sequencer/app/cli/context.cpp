@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <touchpoint/core/csv.hpp>
@@ -35,6 +36,31 @@ std::unique_ptr<core::MailTransport> Context::transport() const {
   for (const auto& m : config.mailboxes)
     router->add(m.owner, std::make_unique<mail::SmtpTransport>(m.smtp));
   return router;
+}
+
+std::function<std::optional<core::SendLimits>(const std::string&)> Context::send_limits() const {
+  if (config.mailboxes.empty()) return {};
+  auto lower = [](std::string s) {
+    for (auto& c : s)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+  };
+  std::map<std::string, core::SendLimits> by_owner;
+  for (const auto& m : config.mailboxes) by_owner.emplace(lower(m.owner), m.limits);
+  return [lower, by_owner = std::move(by_owner)](
+             const std::string& from_email) -> std::optional<core::SendLimits> {
+    auto it = by_owner.find(lower(from_email));
+    if (it == by_owner.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+engine::EngineConfig Context::engine_config() const {
+  engine::EngineConfig engine;
+  engine.public_url = config.public_url;
+  engine.tracking_secret = config.tracking_secret;
+  engine.limits = send_limits();
+  return engine;
 }
 
 std::string Context::mail_destination() const {

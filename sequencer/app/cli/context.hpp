@@ -3,6 +3,7 @@
 // the clock ("now" comes from --now, else TOUCHPOINT_NOW, else the system clock).
 
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include <touchpoint/core/prospect_import.hpp>
 #include <touchpoint/core/result.hpp>
+#include <touchpoint/engine/engine.hpp>
 #include <touchpoint/store/store.hpp>
 
 #include "../config.hpp"
@@ -33,6 +35,12 @@ struct Context {
   // The mail transport: each rep's mailbox when the configuration has mailboxes, else the
   // folder transport writing to outbox().
   std::unique_ptr<core::MailTransport> transport() const;
+  // The send limits of each configured mailbox, by owner address (ignoring ASCII case), for
+  // engine::EngineConfig::limits; an empty function when no mailbox is configured (the folder
+  // transport is not throttled).
+  std::function<std::optional<core::SendLimits>(const std::string& from_email)> send_limits() const;
+  // The engine's settings from the configuration: public URL and signing secret, limits.
+  engine::EngineConfig engine_config() const;
   // Where mail goes, for people: "the reps' mailboxes" or the outbox folder.
   std::string mail_destination() const;
 

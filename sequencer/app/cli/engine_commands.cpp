@@ -15,8 +15,7 @@ int run_tick(Context& ctx, const Args& args) {
   // One engine per SQLite database; a crashed one's in-flight sends become `unknown`.
   engine::EngineLock lock(ctx.db_path);
   auto transport = ctx.transport();
-  engine::EngineConfig config;
-  config.public_url = ctx.config.public_url;
+  auto config = ctx.engine_config();
   if (auto b = args.option("batch")) {
     char* end = nullptr;
     config.claim_batch = std::strtoul(b->c_str(), &end, 10);
@@ -40,12 +39,16 @@ int run_tick(Context& ctx, const Args& args) {
                          {"sent", report.sent},
                          {"deferred", report.deferred},
                          {"failed", report.failed},
+                         {"throttled", report.throttled},
                          {"recovered_unknown", recovered}});
   } else {
     ctx.out << "Tick at " << core::format_utc(now) << ": " << report.tasks_opened
             << " tasks opened, " << report.messages_queued << " emails queued, " << report.excluded
             << " excluded, " << report.sent << " sent, " << report.deferred << " deferred, "
             << report.failed << " failed";
+    if (report.throttled)
+      ctx.out << "; " << report.throttled
+              << " mailboxes held by their send limits (`messages` shows until when)";
     if (recovered) ctx.out << "; " << recovered << " interrupted sends marked unknown (not resent)";
     ctx.out << '\n';
   }
@@ -74,10 +77,12 @@ int run_messages(Context& ctx, const Args& args) {
     print_json(ctx.out, list);
     return 0;
   }
-  Table table({"ID", "STATE", "TO", "STEP", "DUE", "SUBJECT"});
+  // DETAIL: why a message waits or failed ("throttled: per_minute 30 until ...", a 4xx reply).
+  Table table({"ID", "STATE", "TO", "STEP", "DUE", "SUBJECT", "DETAIL"});
   for (const auto& m : messages)
     table.add({std::to_string(m.message.id.value), store::to_string(m.state), m.message.to_email,
-               std::to_string(m.position), core::format_utc(m.due_at), m.message.subject});
+               std::to_string(m.position), core::format_utc(m.due_at), m.message.subject,
+               m.detail});
   args.flag("csv") ? table.print_csv(ctx.out) : table.print(ctx.out);
   return 0;
 }

@@ -103,7 +103,7 @@ int run_demo(Context& ctx, const Args& args) {
 
   engine::EngineLock lock(ctx.db_path);
   auto transport = ctx.transport();
-  engine::Engine engine(store, transport.get(), {});
+  engine::Engine engine(store, transport.get(), ctx.engine_config());
   engine.recover(now);
   auto report = engine.tick(now);
 

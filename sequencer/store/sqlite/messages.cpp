@@ -1,5 +1,8 @@
 #include "repositories.hpp"
 
+#include <array>
+#include <set>
+
 namespace touchpoint::store::sqlite {
 namespace {
 
@@ -57,7 +60,7 @@ std::vector<StoredMessage> SqliteMessages::list(std::optional<core::EnrollmentId
 
 std::vector<core::OutgoingMessage> SqliteMessages::advance(
     const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, std::size_t next,
-    Timestamp now) {
+    Timestamp now, const SendGate& gate) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
   if (!outcomes.empty()) {
     SQLite::Statement update(
@@ -94,19 +97,74 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
                                  " FROM messages m JOIN step_runs r ON r.id = m.step_run_id "
                                  "WHERE m.state = 'queued' AND (m.next_attempt_at IS NULL OR "
                                  "m.next_attempt_at <= ?1) ORDER BY m.id LIMIT ?2");
-    q.bind(1, to_db(now));
-    q.bind(2, static_cast<std::int64_t>(next));
-    while (q.executeStep()) started.push_back(outgoing_of(q));
     SQLite::Statement mark(
         db_, "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
-    for (const auto& m : started) {
-      mark.reset();
-      mark.bind(1, m.id.value);
-      mark.exec();
+    // Each round either starts or holds every message it read (a held sender's due messages
+    // all move past `now`), so the loop ends.
+    while (started.size() < next) {
+      q.reset();
+      q.bind(1, to_db(now));
+      q.bind(2, static_cast<std::int64_t>(next - started.size()));
+      std::vector<core::OutgoingMessage> candidates;
+      while (q.executeStep()) candidates.push_back(outgoing_of(q));
+      if (candidates.empty()) break;
+      std::set<std::string> held;
+      for (auto& m : candidates) {
+        if (held.count(m.from_email)) continue;
+        if (gate) {
+          auto hold = gate(m.from_email);
+          if (hold && hold->until > now) {
+            hold_sender(m.from_email, *hold, now);
+            held.insert(m.from_email);
+            continue;
+          }
+        }
+        mark.reset();
+        mark.bind(1, m.id.value);
+        mark.exec();
+        started.push_back(std::move(m));
+      }
     }
   }
   txn.commit();
   return started;
+}
+
+// A throttled sender: its due queued messages wait, visibly, until the hold ends. The event is
+// written the first time a message is held, not at every later hold of the same message.
+void SqliteMessages::hold_sender(const std::string& from_email, const SendHold& hold,
+                                 Timestamp now) {
+  constexpr const char* kDue =
+      "state = 'queued' AND from_email = ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)";
+  SQLite::Statement newly(db_, std::string("SELECT id, enrollment_id, step_run_id FROM messages "
+                                           "WHERE ") +
+                                   kDue + " AND detail NOT LIKE 'throttled:%' ORDER BY id");
+  newly.bind(1, from_email);
+  newly.bind(2, to_db(now));
+  std::vector<std::array<std::int64_t, 3>> first_held;
+  while (newly.executeStep())
+    first_held.push_back({newly.getColumn(0).getInt64(), newly.getColumn(1).getInt64(),
+                          newly.getColumn(2).getInt64()});
+  SQLite::Statement update(
+      db_, std::string("UPDATE messages SET next_attempt_at = ?3, detail = ?4 WHERE ") + kDue);
+  update.bind(1, from_email);
+  update.bind(2, to_db(now));
+  update.bind(3, to_db(hold.until));
+  update.bind(4, hold.detail);
+  update.exec();
+  for (const auto& [id, enrollment, step] : first_held)
+    append_event(db_, now, "throttled", enrollment, 0, step, id, hold.detail);
+}
+
+std::vector<Timestamp> SqliteMessages::sent_since(const std::string& from_email, Timestamp since) {
+  SQLite::Statement q(db_,
+                      "SELECT sent_at FROM messages WHERE from_email = ?1 AND sent_at > ?2 AND "
+                      "state = 'sent' ORDER BY sent_at");
+  q.bind(1, from_email);
+  q.bind(2, to_db(since));
+  std::vector<Timestamp> out;
+  while (q.executeStep()) out.push_back(timestamp_of(q.getColumn(0).getInt64()));
+  return out;
 }
 
 std::size_t SqliteMessages::recover_in_flight(Timestamp now) {

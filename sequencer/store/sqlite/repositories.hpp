@@ -93,10 +93,13 @@ class SqliteMessages final : public MessageRepository {
   std::vector<StoredMessage> list(std::optional<core::EnrollmentId> enrollment) override;
   std::vector<core::OutgoingMessage> advance(
       const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, std::size_t next,
-      Timestamp now) override;
+      Timestamp now, const SendGate& gate) override;
+  std::vector<Timestamp> sent_since(const std::string& from_email, Timestamp since) override;
   std::size_t recover_in_flight(Timestamp now) override;
 
  private:
+  void hold_sender(const std::string& from_email, const SendHold& hold, Timestamp now);
+
   SQLite::Database& db_;
 };
 
@@ -104,6 +107,21 @@ class SqliteEvents final : public EventRepository {
  public:
   explicit SqliteEvents(SQLite::Database& db) : db_(db) {}
   std::vector<Event> list(std::int64_t after_id, std::size_t limit) override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteInbound final : public InboundRepository {
+ public:
+  explicit SqliteInbound(SQLite::Database& db) : db_(db) {}
+  bool seen(const std::string& message_id) override;
+  bool remember(const std::string& message_id, const std::string& kind, Timestamp now) override;
+  std::optional<core::EnrollmentId> enrollment_of_sent(
+      const std::vector<std::string>& message_ids) override;
+  void record(Timestamp at, const std::string& type, std::optional<core::EnrollmentId> enrollment,
+              std::optional<core::ProspectId> prospect, const std::string& detail) override;
+  void mark_hard_bounced(core::ProspectId prospect, Timestamp at) override;
 
  private:
   SQLite::Database& db_;

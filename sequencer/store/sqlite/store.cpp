@@ -30,6 +30,7 @@ class SqliteStore final : public Store {
         tasks_(db_),
         messages_(db_),
         events_(db_),
+        inbound_(db_),
         work_(db_) {
     db_.setBusyTimeout(10000);
     // WAL: readers never block the writer; NORMAL sync is durable across application crashes
@@ -47,6 +48,7 @@ class SqliteStore final : public Store {
   TaskRepository& tasks() override { return tasks_; }
   MessageRepository& messages() override { return messages_; }
   EventRepository& events() override { return events_; }
+  InboundRepository& inbound() override { return inbound_; }
   WorkQueue& work() override { return work_; }
 
  private:
@@ -58,6 +60,7 @@ class SqliteStore final : public Store {
   SqliteTasks tasks_;
   SqliteMessages messages_;
   SqliteEvents events_;
+  SqliteInbound inbound_;
   SqliteWorkQueue work_;
 };
 

@@ -1,0 +1,149 @@
+#include <touchpoint/engine/inbound.hpp>
+
+namespace touchpoint::engine {
+namespace {
+
+using Kind = core::InboundMail::Kind;
+
+constexpr auto kPauseWithoutReturnDate = date::days{7};
+
+std::string kind_name(const core::InboundMail& mail) {
+  switch (mail.kind) {
+    case Kind::reply:
+      return "reply";
+    case Kind::auto_reply:
+      return "auto_reply";
+    case Kind::bounce:
+      return mail.bounce_kind == core::InboundMail::BounceKind::hard ? "hard_bounce"
+                                                                     : "soft_bounce";
+    case Kind::other:
+      break;
+  }
+  return "other";
+}
+
+bool live(const core::Enrollment& e) {
+  return e.state == core::EnrollmentState::active || e.state == core::EnrollmentState::paused;
+}
+
+// The enrollments a message is about: the one whose sent message it refers to, else every live
+// enrollment of the address.
+std::vector<core::Enrollment> match(store::Store& store, const std::vector<std::string>& ids,
+                                    const std::string& address,
+                                    std::optional<core::ProspectId>& prospect) {
+  std::vector<core::Enrollment> out;
+  if (auto id = store.inbound().enrollment_of_sent(ids)) {
+    if (auto e = store.enrollments().get(*id)) {
+      prospect = e->prospect;
+      if (live(*e)) out.push_back(*e);
+      return out;
+    }
+  }
+  auto p = address.empty() ? std::nullopt : store.prospects().find(address);
+  if (!p) return out;
+  prospect = p->id;
+  for (auto& e : store.enrollments().list({std::nullopt, p->id}))
+    if (live(e)) out.push_back(std::move(e));
+  return out;
+}
+
+bool exits_on(store::Store& store, const core::Enrollment& e, core::ExitCause cause) {
+  auto seq = store.sequences().load_version(e.version);
+  return seq && seq->exit_on.contains(cause);
+}
+
+// Local midnight of the return date in the enrollment's zone.
+core::Timestamp start_of(date::year_month_day day, const std::string& zone_name) {
+  const auto* zone = core::find_zone(zone_name);
+  if (!zone) zone = core::find_zone("UTC");
+  return core::to_instant(core::LocalTime{date::local_days{day}}, *zone);
+}
+
+InboundOutcome act(store::Store& store, const core::InboundMail& mail, core::Timestamp now,
+                   InboundOutcome out);
+
+}  // namespace
+
+InboundOutcome handle_inbound(store::Store& store, const core::InboundMail& mail,
+                              core::Timestamp now) {
+  InboundOutcome out;
+  out.kind = kind_name(mail);
+  if (mail.kind == Kind::other) {
+    out.action = "ignored";
+    return out;
+  }
+  // Acted on once: the id is remembered after the actions, so a crash in between repeats
+  // them (each is idempotent but for a second event row) rather than losing them.
+  if (!mail.message_id.empty() && store.inbound().seen(mail.message_id)) {
+    out.action = "duplicate";
+    return out;
+  }
+  out = act(store, mail, now, std::move(out));
+  if (!mail.message_id.empty()) store.inbound().remember(mail.message_id, out.kind, now);
+  return out;
+}
+
+namespace {
+
+InboundOutcome act(store::Store& store, const core::InboundMail& mail, core::Timestamp now,
+                   InboundOutcome out) {
+  std::optional<core::ProspectId> prospect;
+  std::vector<core::Enrollment> matched;
+  if (mail.kind == Kind::bounce) {
+    std::vector<std::string> ids = mail.refers_to;
+    if (!mail.original_message_id.empty()) ids.push_back(mail.original_message_id);
+    matched = match(store, ids, mail.recipient, prospect);
+  } else {
+    matched = match(store, mail.refers_to, mail.from_email, prospect);
+  }
+  if (!prospect) {
+    out.action = "unmatched";
+    return out;
+  }
+
+  std::string detail = mail.kind == Kind::bounce ? mail.status : mail.subject;
+  std::optional<core::EnrollmentId> first;
+  if (!matched.empty()) first = matched.front().id;
+  store.inbound().record(now, out.kind, first, prospect, detail);
+  out.action = "recorded";
+
+  switch (mail.kind) {
+    case Kind::reply:
+      for (const auto& e : matched)
+        if (exits_on(store, e, core::ExitCause::reply) &&
+            store.enrollments().exit(e.id, core::ExitCause::reply, now)) {
+          out.enrollments.push_back(e.id);
+          out.action = "exited";
+        }
+      break;
+    case Kind::auto_reply:
+      for (const auto& e : matched) {
+        auto until =
+            mail.return_date ? start_of(*mail.return_date, e.zone) : now + kPauseWithoutReturnDate;
+        if (until <= now) continue;  // already back
+        if (store.enrollments().pause(e.id, until, now)) {
+          out.enrollments.push_back(e.id);
+          out.action = "paused";
+          out.detail = "until " + core::format_utc(until);
+        }
+      }
+      break;
+    case Kind::bounce:
+      if (mail.bounce_kind == core::InboundMail::BounceKind::hard) {
+        store.inbound().mark_hard_bounced(*prospect, now);
+        for (const auto& e : matched)
+          if (exits_on(store, e, core::ExitCause::bounce) &&
+              store.enrollments().exit(e.id, core::ExitCause::bounce, now)) {
+            out.enrollments.push_back(e.id);
+            out.action = "exited";
+          }
+      }
+      break;
+    case Kind::other:
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+}  // namespace touchpoint::engine

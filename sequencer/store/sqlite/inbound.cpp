@@ -1,0 +1,51 @@
+#include "repositories.hpp"
+
+namespace touchpoint::store::sqlite {
+
+bool SqliteInbound::seen(const std::string& message_id) {
+  SQLite::Statement q(db_, "SELECT 1 FROM inbound_messages WHERE message_id = ?");
+  q.bind(1, message_id);
+  return q.executeStep();
+}
+
+bool SqliteInbound::remember(const std::string& message_id, const std::string& kind,
+                             Timestamp now) {
+  SQLite::Statement q(
+      db_,
+      "INSERT INTO inbound_messages (message_id, kind, received_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (message_id) DO NOTHING");
+  q.bind(1, message_id);
+  q.bind(2, kind);
+  q.bind(3, to_db(now));
+  return q.exec() > 0;
+}
+
+std::optional<core::EnrollmentId> SqliteInbound::enrollment_of_sent(
+    const std::vector<std::string>& message_ids) {
+  SQLite::Statement q(db_, "SELECT enrollment_id FROM messages WHERE message_id = ?");
+  std::optional<core::EnrollmentId> found;
+  // The newest reference is the last one: References lists the thread oldest first.
+  for (auto it = message_ids.rbegin(); it != message_ids.rend() && !found; ++it) {
+    q.reset();
+    q.bind(1, *it);
+    if (q.executeStep()) found = core::EnrollmentId{q.getColumn(0).getInt64()};
+  }
+  return found;
+}
+
+void SqliteInbound::record(Timestamp at, const std::string& type,
+                           std::optional<core::EnrollmentId> enrollment,
+                           std::optional<core::ProspectId> prospect, const std::string& detail) {
+  append_event(db_, at, type, enrollment ? enrollment->value : 0, prospect ? prospect->value : 0, 0,
+               0, detail);
+}
+
+void SqliteInbound::mark_hard_bounced(core::ProspectId prospect, Timestamp at) {
+  SQLite::Statement q(
+      db_, "UPDATE prospects SET hard_bounced_at = COALESCE(hard_bounced_at, ?) WHERE id = ?");
+  q.bind(1, to_db(at));
+  q.bind(2, prospect.value);
+  q.exec();
+}
+
+}  // namespace touchpoint::store::sqlite
