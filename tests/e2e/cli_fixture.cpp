@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <random>
 
 namespace touchpoint::testing {
@@ -35,6 +36,27 @@ CliResult CliFixture::ok(std::vector<std::string> args) const {
   INFO("touchpoint " << command << "\nstdout: " << r.out << "\nstderr: " << r.err);
   REQUIRE(r.status == 0);
   return r;
+}
+
+void CliFixture::add_sample_reps(const std::vector<std::string>& global) const {
+  std::ifstream in(fixture("reps.json"));
+  for (const auto& rep : nlohmann::json::parse(in)) {
+    auto args = global;
+    args.insert(args.end(),
+                {"user", "add", "--email", rep["email"].get<std::string>(), "--name",
+                 rep["name"].get<std::string>(), "--timezone", rep["timezone"].get<std::string>()});
+    ok(args);
+  }
+}
+
+void CliFixture::load_samples(const std::vector<std::string>& global) const {
+  add_sample_reps(global);
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), global.begin(), global.end());
+    return ok(args);
+  };
+  with({"prospects", "import", fixture("prospects.csv")});
+  with({"sequence", "apply", fixture("sequence-all-modes.json")});
 }
 
 std::string fixture(const std::string& name) {

@@ -31,6 +31,11 @@ class CliFixture {
   // Like run(), but fails the test unless the status is 0.
   CliResult ok(std::vector<std::string> args) const;
 
+  // The shared fixtures' reps (reps.json), then, with load_samples, their prospects and the
+  // all-modes sequence. `global` options (e.g. --config FILE) go before each command.
+  void add_sample_reps(const std::vector<std::string>& global = {}) const;
+  void load_samples(const std::vector<std::string>& global = {}) const;
+
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path db() const { return dir_ / "touchpoint.db"; }
   std::filesystem::path outbox() const { return dir_ / "outbox"; }

@@ -13,14 +13,7 @@ using touchpoint::testing::fixture;
 
 TEST_CASE("the serve loop ticks on its clock until stopped", "[e2e]") {
   CliFixture cli;
-  cli.ok({"user", "add", "--email", "rep.anna@touchpoint.test", "--name", "Anna Berg", "--timezone",
-          "Europe/Stockholm"});
-  cli.ok({"user", "add", "--email", "rep.jisoo@touchpoint.test", "--name", "Jisoo Park",
-          "--timezone", "Asia/Seoul"});
-  cli.ok({"user", "add", "--email", "rep.sam@touchpoint.test", "--name", "Sam Rivera", "--timezone",
-          "America/Los_Angeles"});
-  cli.ok({"prospects", "import", fixture("prospects.csv")});
-  cli.ok({"sequence", "apply", fixture("sequence-all-modes.json")});
+  cli.load_samples();
   cli.ok({"enroll", "--sequence", "1", "--prospects", "all", "--start", "2026-03-02T07:00:00Z"});
 
   auto store = touchpoint::store::open_sqlite_store(cli.db());

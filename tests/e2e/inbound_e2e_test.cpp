@@ -35,13 +35,7 @@ std::string rewritten(const CliFixture& cli, const char* name, const std::string
 TEST_CASE("a reply ends, an out-of-office pauses, a hard bounce exits, a soft bounce is recorded",
           "[e2e]") {
   CliFixture cli;
-  for (auto [email, name, zone] :
-       {std::tuple{"rep.anna@touchpoint.test", "Anna Berg", "Europe/Stockholm"},
-        std::tuple{"rep.jisoo@touchpoint.test", "Jisoo Park", "Asia/Seoul"},
-        std::tuple{"rep.sam@touchpoint.test", "Sam Rivera", "America/Los_Angeles"}})
-    cli.ok({"user", "add", "--email", email, "--name", name, "--timezone", zone});
-  cli.ok({"prospects", "import", fixture("prospects.csv")});
-  cli.ok({"sequence", "apply", fixture("sequence-all-modes.json")});
+  cli.load_samples();
   cli.ok({"enroll", "--sequence", "1", "--prospects", "all", "--start", "2026-03-02T07:00:00Z"});
   // By Tuesday night every first email is out (Los Angeles' went Tuesday 08:00 there).
   cli.ok({"tick", "--now", "2026-03-03T23:00:00Z"});

@@ -17,11 +17,7 @@ void write(const std::filesystem::path& path, const std::string& text) {
 
 // One rep, the sample prospects and a call-then-email sequence.
 void setup(const CliFixture& cli) {
-  for (auto [email, name, zone] :
-       {std::tuple{"rep.anna@touchpoint.test", "Anna Berg", "Europe/Stockholm"},
-        std::tuple{"rep.jisoo@touchpoint.test", "Jisoo Park", "Asia/Seoul"},
-        std::tuple{"rep.sam@touchpoint.test", "Sam Rivera", "America/Los_Angeles"}})
-    cli.ok({"user", "add", "--email", email, "--name", name, "--timezone", zone});
+  cli.add_sample_reps();
   cli.ok({"prospects", "import", fixture("prospects.csv")});
   write(cli.dir() / "seq.json",
         R"({"name": "Calls", "timezone": "prospect", "window": {"from": "08:00", "to": "18:00"},

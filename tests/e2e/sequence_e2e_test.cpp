@@ -16,14 +16,6 @@ using touchpoint::testing::fixture;
 
 namespace {
 
-void add_reps(const CliFixture& cli) {
-  std::ifstream in(fixture("reps.json"));
-  auto reps = json::parse(in);
-  for (const auto& rep : reps)
-    cli.ok({"user", "add", "--email", rep["email"].get<std::string>(), "--name",
-            rep["name"].get<std::string>(), "--timezone", rep["timezone"].get<std::string>()});
-}
-
 std::string iso(touchpoint::core::Timestamp t) {
   return touchpoint::core::format_utc(t);
 }
@@ -58,7 +50,7 @@ const char* kAsaCallClosedLate = "2026-12-18T09:00:00Z";  // due Wed 16: two all
 
 // Runs the whole three weeks once and keeps what the CLI reports at the end.
 void live_three_weeks(World& w) {
-  add_reps(w.cli);
+  w.cli.add_sample_reps();
   auto imported = w.cli.ok({"prospects", "import", fixture("prospects.csv")});
   w.import_err = imported.err;
   w.cli.ok({"sequence", "apply", fixture("sequence-all-modes.json")});

@@ -25,14 +25,7 @@ TEST_CASE(
     args.insert(args.begin(), {"--config", config});
     return cli.ok(args);
   };
-  tp({"user", "add", "--email", "rep.anna@touchpoint.test", "--name", "Anna Berg", "--timezone",
-      "Europe/Stockholm"});
-  tp({"user", "add", "--email", "rep.jisoo@touchpoint.test", "--name", "Jisoo Park", "--timezone",
-      "Asia/Seoul"});
-  tp({"user", "add", "--email", "rep.sam@touchpoint.test", "--name", "Sam Rivera", "--timezone",
-      "America/Los_Angeles"});
-  tp({"prospects", "import", fixture("prospects.csv")});
-  tp({"sequence", "apply", fixture("sequence-all-modes.json")});
+  cli.load_samples({"--config", config});
   tp({"enroll", "--sequence", "1", "--prospects", "all", "--start", "2026-03-02T07:00:00Z"});
   tp({"tick", "--now", "2026-03-04T12:00:00Z"});  // step 1 and the threaded step 2 for Åsa
 
