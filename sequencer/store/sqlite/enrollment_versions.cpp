@@ -15,13 +15,7 @@ Result<core::Enrollment> SqliteEnrollments::move_to_version(core::EnrollmentId i
   u.bind(1, version.value);
   u.bind(2, to_db(now));
   u.bind(3, id.value);
-  if (u.exec() == 0) {
-    if (!get(id))
-      return core::fail(core::ErrorCode::not_found,
-                        "no enrollment with id " + std::to_string(id.value));
-    return core::fail(core::ErrorCode::conflict, "enrollment " + std::to_string(id.value) +
-                                                     " has ended or is in another sequence");
-  }
+  if (u.exec() == 0) return refusal(id, "has ended or is in another sequence");
   // Pending steps take the new plan; new positions are added; dropped ones are cancelled.
   SQLite::Statement upsert(
       db_,

@@ -105,6 +105,11 @@ std::vector<int> SqliteEnrollments::shifts(core::EnrollmentId id) {
   return out;
 }
 
+tl::unexpected<core::Error> SqliteEnrollments::refusal(core::EnrollmentId id, const char* why) {
+  if (!get(id)) return core::fail(core::ErrorCode::not_found, not_found(id));
+  return core::fail(core::ErrorCode::conflict, "enrollment " + std::to_string(id.value) + " " + why);
+}
+
 Result<core::Enrollment> SqliteEnrollments::pause(core::EnrollmentId id,
                                                   std::optional<Timestamp> until, Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -114,11 +119,7 @@ Result<core::Enrollment> SqliteEnrollments::pause(core::EnrollmentId id,
   bind_optional(u, 1, until);
   u.bind(2, to_db(now));
   u.bind(3, id.value);
-  if (u.exec() == 0) {
-    if (!get(id)) return core::fail(core::ErrorCode::not_found, not_found(id));
-    return core::fail(core::ErrorCode::conflict,
-                      "enrollment " + std::to_string(id.value) + " has ended");
-  }
+  if (u.exec() == 0) return refusal(id, "has ended");
   append_event(db_, now, "paused", id.value, 0, 0, 0, until ? core::format_utc(*until) : "");
   txn.commit();
   return *get(id);
@@ -132,11 +133,7 @@ Result<core::Enrollment> SqliteEnrollments::resume(core::EnrollmentId id, Timest
       "WHERE id = ? AND state = 'paused'");
   u.bind(1, to_db(now));
   u.bind(2, id.value);
-  if (u.exec() == 0) {
-    if (!get(id)) return core::fail(core::ErrorCode::not_found, not_found(id));
-    return core::fail(core::ErrorCode::conflict,
-                      "enrollment " + std::to_string(id.value) + " is not paused");
-  }
+  if (u.exec() == 0) return refusal(id, "is not paused");
   append_event(db_, now, "resumed", id.value, 0, 0, 0, "");
   txn.commit();
   return *get(id);
@@ -152,11 +149,7 @@ Result<core::Enrollment> SqliteEnrollments::exit(core::EnrollmentId id, core::Ex
   u.bind(1, core::to_string(cause));
   u.bind(2, to_db(now));
   u.bind(3, id.value);
-  if (u.exec() == 0) {
-    if (!get(id)) return core::fail(core::ErrorCode::not_found, not_found(id));
-    return core::fail(core::ErrorCode::conflict,
-                      "enrollment " + std::to_string(id.value) + " has ended");
-  }
+  if (u.exec() == 0) return refusal(id, "has ended");
   SQLite::Statement cancel(
       db_,
       "UPDATE step_runs SET state = CASE state WHEN 'open' THEN 'skipped' ELSE 'cancelled' END, "

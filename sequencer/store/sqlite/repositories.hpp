@@ -70,6 +70,9 @@ class SqliteEnrollments final : public EnrollmentRepository {
                                            Timestamp now) override;
 
  private:
+  // Why a guarded UPDATE changed nothing: the enrollment is missing, or `why` (its state).
+  tl::unexpected<core::Error> refusal(core::EnrollmentId id, const char* why);
+
   SQLite::Database& db_;
 };
 
