@@ -9,8 +9,8 @@ packages=(
   # libraries (DESIGN.md §2)
   libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
   libhowardhinnant-date-dev tzdata libkainjow-mustache-dev libexpected-dev libvmime-dev libssl-dev
-  # tests: Catch2, Python's email package as an independent MIME parser, a real SMTP server
-  catch2 python3 python3-aiosmtpd openssl
+  # tests: Catch2, Python's email package as an independent MIME parser, a real SMTP server, a real IMAP server
+  catch2 python3 python3-aiosmtpd openssl dovecot-imapd
 )
 
 missing=()

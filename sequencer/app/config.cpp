@@ -53,6 +53,52 @@ core::Result<core::SendLimits> read_limits(const std::filesystem::path& path,
   return limits;
 }
 
+// A mail server's settings (`smtp` or `imap`): host, port, tls, username, the password from
+// the environment variable `password_env` names, ca_file. Both settings types share these.
+template <typename Settings>
+core::Result<Settings> read_server(const std::filesystem::path& path, const std::string& at,
+                                   const nlohmann::json& server) {
+  Settings settings;
+  if (!server.is_object()) return bad(path, at, "must be an object");
+  auto host = string_member(path, server, at, "host");
+  if (!host) return tl::unexpected(host.error());
+  if (host->empty()) return bad(path, at + ".host", "is required");
+  settings.host = *host;
+  if (auto port = server.find("port"); port != server.end()) {
+    if (!port->is_number_unsigned() || port->get<unsigned>() == 0 || port->get<unsigned>() > 65535)
+      return bad(path, at + ".port", "must be a port number");
+    settings.port = static_cast<std::uint16_t>(port->get<unsigned>());
+  }
+  auto tls = string_member(path, server, at, "tls");
+  if (!tls) return tl::unexpected(tls.error());
+  if (*tls == "none")
+    settings.tls = Settings::Tls::none;
+  else if (*tls == "implicit")
+    settings.tls = Settings::Tls::implicit;
+  else if (*tls == "starttls")
+    settings.tls = Settings::Tls::starttls;
+  else if (!tls->empty())
+    return bad(path, at + ".tls", "'" + *tls + "' is not one of none, starttls, implicit");
+  auto username = string_member(path, server, at, "username");
+  if (!username) return tl::unexpected(username.error());
+  settings.username = *username;
+  auto password_env = string_member(path, server, at, "password_env");
+  if (!password_env) return tl::unexpected(password_env.error());
+  if (!password_env->empty()) {
+    const char* secret = std::getenv(password_env->c_str());
+    if (!secret)
+      return bad(path, at + ".password_env",
+                 "the environment variable " + *password_env + " is not set");
+    settings.password = secret;
+  } else if (!settings.username.empty()) {
+    return bad(path, at + ".password_env", "is required with a username");
+  }
+  auto ca_file = string_member(path, server, at, "ca_file");
+  if (!ca_file) return tl::unexpected(ca_file.error());
+  if (!ca_file->empty()) settings.ca_file = *ca_file;
+  return settings;
+}
+
 core::Result<Mailbox> read_mailbox(const std::filesystem::path& path, const std::string& where,
                                    const nlohmann::json& m) {
   if (!m.is_object()) return bad(path, where, "must be an object");
@@ -62,45 +108,18 @@ core::Result<Mailbox> read_mailbox(const std::filesystem::path& path, const std:
   if (owner->empty()) return bad(path, where + ".owner", "is required");
   mailbox.owner = *owner;
   auto smtp_it = m.find("smtp");
-  if (smtp_it == m.end() || !smtp_it->is_object()) return bad(path, where + ".smtp", "is required");
-  const auto& smtp = *smtp_it;
-  const std::string at = where + ".smtp";
-  auto host = string_member(path, smtp, at, "host");
-  if (!host) return tl::unexpected(host.error());
-  if (host->empty()) return bad(path, at + ".host", "is required");
-  mailbox.smtp.host = *host;
-  if (auto port = smtp.find("port"); port != smtp.end()) {
-    if (!port->is_number_unsigned() || port->get<unsigned>() == 0 || port->get<unsigned>() > 65535)
-      return bad(path, at + ".port", "must be a port number");
-    mailbox.smtp.port = static_cast<std::uint16_t>(port->get<unsigned>());
+  if (smtp_it == m.end() || smtp_it->is_null()) return bad(path, where + ".smtp", "is required");
+  auto smtp = read_server<mail::SmtpSettings>(path, where + ".smtp", *smtp_it);
+  if (!smtp) return tl::unexpected(smtp.error());
+  mailbox.smtp = std::move(*smtp);
+  if (auto imap_it = m.find("imap"); imap_it != m.end() && !imap_it->is_null()) {
+    auto imap = read_server<mail::ImapSettings>(path, where + ".imap", *imap_it);
+    if (!imap) return tl::unexpected(imap.error());
+    auto folder = string_member(path, *imap_it, where + ".imap", "folder");
+    if (!folder) return tl::unexpected(folder.error());
+    if (!folder->empty()) imap->folder = *folder;
+    mailbox.imap = std::move(*imap);
   }
-  auto tls = string_member(path, smtp, at, "tls");
-  if (!tls) return tl::unexpected(tls.error());
-  if (*tls == "none")
-    mailbox.smtp.tls = mail::SmtpSettings::Tls::none;
-  else if (*tls == "implicit")
-    mailbox.smtp.tls = mail::SmtpSettings::Tls::implicit;
-  else if (tls->empty() || *tls == "starttls")
-    mailbox.smtp.tls = mail::SmtpSettings::Tls::starttls;
-  else
-    return bad(path, at + ".tls", "'" + *tls + "' is not one of none, starttls, implicit");
-  auto username = string_member(path, smtp, at, "username");
-  if (!username) return tl::unexpected(username.error());
-  mailbox.smtp.username = *username;
-  auto password_env = string_member(path, smtp, at, "password_env");
-  if (!password_env) return tl::unexpected(password_env.error());
-  if (!password_env->empty()) {
-    const char* secret = std::getenv(password_env->c_str());
-    if (!secret)
-      return bad(path, at + ".password_env",
-                 "the environment variable " + *password_env + " is not set");
-    mailbox.smtp.password = secret;
-  } else if (!mailbox.smtp.username.empty()) {
-    return bad(path, at + ".password_env", "is required with a username");
-  }
-  auto ca_file = string_member(path, smtp, at, "ca_file");
-  if (!ca_file) return tl::unexpected(ca_file.error());
-  if (!ca_file->empty()) mailbox.smtp.ca_file = *ca_file;
   auto limits = read_limits(path, where + ".limits", m);
   if (!limits) return tl::unexpected(limits.error());
   mailbox.limits = *limits;

@@ -10,6 +10,7 @@
 
 #include <touchpoint/core/result.hpp>
 #include <touchpoint/core/throttle.hpp>
+#include <touchpoint/mail/imap_fetcher.hpp>
 #include <touchpoint/mail/smtp_transport.hpp>
 
 namespace touchpoint::app {
@@ -19,6 +20,7 @@ namespace touchpoint::app {
 struct Mailbox {
   std::string owner;
   mail::SmtpSettings smtp;
+  std::optional<mail::ImapSettings> imap;  // inbound: replies, out-of-office, bounces
   // `limits` {per_day, per_minute, min_spacing_seconds}; a key left out keeps its default
   // (core::SendLimits: 2000 a day, 30 a minute, 2 s apart, which keeps a Gmail account and a
   // Microsoft 365 account within their sending limits).
@@ -26,10 +28,10 @@ struct Mailbox {
 };
 
 struct Config {
-  std::string public_url;  // for unsubscribe links and tracking
+  std::string public_url;       // for unsubscribe links and tracking
   std::string tracking_secret;  // from the variable `secret_env` names; required with public_url
   std::string listen = "127.0.0.1:8080";
-  std::filesystem::path outbox;  // where the folder transport writes; empty: beside the db
+  std::filesystem::path outbox;    // where the folder transport writes; empty: beside the db
   std::vector<Mailbox> mailboxes;  // none: messages go to the outbox folder
 };
 

@@ -241,6 +241,11 @@ class InboundRepository {
                       std::optional<core::ProspectId> prospect, const std::string& detail) = 0;
   // Marks a prospect's address as hard-bounced (an exclusion cause for later sends).
   virtual void mark_hard_bounced(core::ProspectId prospect, Timestamp at) = 0;
+
+  // How far a mailbox folder has been read: {uid_validity, last_uid}; {0, 0} before the first.
+  virtual std::pair<std::uint32_t, std::uint32_t> cursor(const std::string& mailbox) = 0;
+  virtual void save_cursor(const std::string& mailbox, std::uint32_t uid_validity,
+                           std::uint32_t last_uid) = 0;
 };
 
 struct Event {

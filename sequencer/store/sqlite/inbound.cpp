@@ -48,4 +48,24 @@ void SqliteInbound::mark_hard_bounced(core::ProspectId prospect, Timestamp at) {
   q.exec();
 }
 
+std::pair<std::uint32_t, std::uint32_t> SqliteInbound::cursor(const std::string& mailbox) {
+  SQLite::Statement q(db_, "SELECT uid_validity, last_uid FROM imap_cursors WHERE mailbox = ?");
+  q.bind(1, mailbox);
+  if (!q.executeStep()) return {0, 0};
+  return {static_cast<std::uint32_t>(q.getColumn(0).getInt64()),
+          static_cast<std::uint32_t>(q.getColumn(1).getInt64())};
+}
+
+void SqliteInbound::save_cursor(const std::string& mailbox, std::uint32_t uid_validity,
+                                std::uint32_t last_uid) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO imap_cursors (mailbox, uid_validity, last_uid) VALUES (?, ?, ?) "
+                      "ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, "
+                      "last_uid = excluded.last_uid");
+  q.bind(1, mailbox);
+  q.bind(2, static_cast<std::int64_t>(uid_validity));
+  q.bind(3, static_cast<std::int64_t>(last_uid));
+  q.exec();
+}
+
 }  // namespace touchpoint::store::sqlite

@@ -125,6 +125,9 @@ class SqliteInbound final : public InboundRepository {
   void record(Timestamp at, const std::string& type, std::optional<core::EnrollmentId> enrollment,
               std::optional<core::ProspectId> prospect, const std::string& detail) override;
   void mark_hard_bounced(core::ProspectId prospect, Timestamp at) override;
+  std::pair<std::uint32_t, std::uint32_t> cursor(const std::string& mailbox) override;
+  void save_cursor(const std::string& mailbox, std::uint32_t uid_validity,
+                   std::uint32_t last_uid) override;
 
  private:
   SQLite::Database& db_;
