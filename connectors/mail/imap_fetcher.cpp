@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -16,62 +14,15 @@
 
 #include "nodelay_socket.hpp"
 #include "vmime_platform.hpp"
+#include "vmime_support.hpp"
 
 namespace touchpoint::mail {
 namespace {
 
-constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
-
-// Every PEM certificate in a file (a CA file may hold a chain, the system bundle many).
-std::vector<vmime::shared_ptr<vmime::security::cert::X509Certificate>> load_certificates(
-    const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read CA file " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string pem = text.str();
-
-  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
-  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
-  std::vector<vmime::shared_ptr<vmime::security::cert::X509Certificate>> certificates;
-  for (std::size_t begin = pem.find(kBegin); begin != std::string::npos;
-       begin = pem.find(kBegin, begin + 1)) {
-    const std::size_t end = pem.find(kEnd, begin);
-    if (end == std::string::npos) break;
-    const std::string block = pem.substr(begin, end + kEnd.size() - begin) + "\n";
-    auto certificate = vmime::security::cert::X509Certificate::import(
-        reinterpret_cast<const vmime::byte_t*>(block.data()), block.size());
-    if (certificate) certificates.push_back(std::move(certificate));
-  }
-  if (certificates.empty()) throw std::runtime_error("no certificate in " + path.string());
-  return certificates;
-}
-
-std::string one_line(std::string text) {
-  for (char& c : text) {
-    if (c == '\r' || c == '\n') c = ' ';
-  }
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
-}
-
-// The message of an exception and of the ones it chains, "outer: inner".
-std::string describe(const vmime::exception& e) {
-  std::string text = e.what();
-  for (const vmime::exception* cause = e.other(); cause != nullptr; cause = cause->other()) {
-    text += std::string(": ") + cause->what();
-  }
-  return one_line(text);
-}
-
-// Replaces every occurrence of the secret, in case a library echoes it in an error.
-std::string without_secret(std::string text, const std::string& secret) {
-  if (secret.empty()) return text;
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), "***");
-  }
-  return text;
-}
+using detail::describe;
+using detail::load_certificates;
+using detail::one_line;
+using detail::without_secret;
 
 std::uint32_t parse_uid(const std::string& text) {
   std::uint32_t value = 0;
@@ -150,7 +101,7 @@ FetchResult ImapFetcher::fetch_since(std::uint32_t uid_validity_known, std::uint
     if (settings_.tls != ImapSettings::Tls::none) {
       auto verifier = vmime::make_shared<vmime::security::cert::defaultCertificateVerifier>();
       verifier->setX509RootCAs(
-          load_certificates(settings_.ca_file ? *settings_.ca_file : kSystemCaBundle));
+          load_certificates(settings_.ca_file ? *settings_.ca_file : detail::kSystemCaBundle));
       store->setCertificateVerifier(verifier);
     }
     store->connect();
