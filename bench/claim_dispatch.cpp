@@ -276,16 +276,7 @@ int run(int argc, char** argv) {
 }  // namespace touchpoint::bench
 
 int main(int argc, char** argv) {
-  try {
-    return touchpoint::bench::run(argc, argv);
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr,
-                 "bench_claim_dispatch: %s\nusage: bench_claim_dispatch [--steps N] "
-                 "[--reps R] [--dir PATH] [--malloc steady|default]\n",
-                 e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_claim_dispatch: FAILED: %s\n", e.what());
-    return 1;
-  }
+  return touchpoint::bench::bench_main(
+      "bench_claim_dispatch", "[--steps N] [--reps R] [--dir PATH] [--malloc steady|default]",
+      touchpoint::bench::run, argc, argv);
 }

@@ -318,4 +318,17 @@ std::string with_thousands(double value) {
   return {out.rbegin(), out.rend()};
 }
 
+int bench_main(const char* name, const char* usage, int (*run)(int, char**), int argc,
+               char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "%s: %s\nusage: %s %s\n", name, e.what(), name, usage);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: FAILED: %s\n", name, e.what());
+    return 1;
+  }
+}
+
 }  // namespace touchpoint::bench

@@ -135,4 +135,8 @@ core::Timestamp instant(const char* iso8601);
 
 std::string with_thousands(double value);
 
+// A benchmark's main(): runs `run`, prints "<name>: <error>" and `usage` on bad arguments
+// (std::invalid_argument, exit 2) and "<name>: FAILED: <error>" on any other failure (exit 1).
+int bench_main(const char* name, const char* usage, int (*run)(int, char**), int argc, char** argv);
+
 }  // namespace touchpoint::bench

@@ -9,6 +9,8 @@
 #include <touchpoint/mail/imap_fetcher.hpp>
 #include <touchpoint/mail/inbound.hpp>
 
+#include "mail_test_support.hpp"
+
 #include "imap_server.hpp"
 
 using touchpoint::mail::classify_inbound;
@@ -16,20 +18,12 @@ using touchpoint::mail::FetchResult;
 using touchpoint::mail::ImapFetcher;
 using touchpoint::mail::ImapSettings;
 using touchpoint::mail::InboundMessage;
+using touchpoint::mail::test::inbound_fixture;
 using touchpoint::testing::ImapServer;
 using Kind = InboundMessage::Kind;
 using BounceKind = InboundMessage::BounceKind;
 
 namespace {
-
-std::string inbound_fixture(const std::string& name) {
-  const std::string path = std::string(TOUCHPOINT_FIXTURES) + "/inbound/" + name;
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::string lf(std::string text) {
   std::string out;

@@ -9,24 +9,18 @@
 
 #include <touchpoint/mail/inbound.hpp>
 
+#include "mail_test_support.hpp"
+
 using touchpoint::mail::classify_inbound;
 using touchpoint::mail::InboundMessage;
 using touchpoint::mail::is_own;
 using touchpoint::mail::read_return_date;
+using touchpoint::mail::test::inbound_fixture;
 using Kind = InboundMessage::Kind;
 using BounceKind = InboundMessage::BounceKind;
 using namespace date::literals;
 
 namespace {
-
-std::string inbound_fixture(const std::string& name) {
-  const std::string path = std::string(TOUCHPOINT_FIXTURES) + "/inbound/" + name;
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();

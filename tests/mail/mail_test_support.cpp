@@ -1,5 +1,7 @@
 #include "mail_test_support.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -153,6 +155,15 @@ nlohmann::json parse_with_python(const std::string& raw) {
     throw std::runtime_error("python email parser failed: " + read_file(err));
   }
   return nlohmann::json::parse(read_file(out));
+}
+
+std::string inbound_fixture(const std::string& name) {
+  const std::string path = std::string(TOUCHPOINT_FIXTURES) + "/inbound/" + name;
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 
 }  // namespace touchpoint::mail::test

@@ -36,4 +36,7 @@ core::OutgoingMessage korean_follow_up();
 // Throws std::runtime_error when Python fails.
 nlohmann::json parse_with_python(const std::string& raw);
 
+// The text of one of the shared inbound fixtures (fixtures/inbound/<name>).
+std::string inbound_fixture(const std::string& name);
+
 }  // namespace touchpoint::mail::test
