@@ -7,9 +7,17 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kSequenceKeys[] = {
-    "name",   "timezone", "default_timezone", "skip_weekends", "holidays",
-    "window", "exit_on",  "exclusive",        "track",         "steps"};
+constexpr const char* kSequenceKeys[] = {"name",
+                                         "timezone",
+                                         "default_timezone",
+                                         "skip_weekends",
+                                         "holidays",
+                                         "window",
+                                         "exit_on",
+                                         "exclusive",
+                                         "track",
+                                         "steps",
+                                         "stop_company_on_reply"};
 constexpr const char* kStepKeys[] = {"day", "type", "send", "template", "note"};
 
 std::string quoted(const json& value) {
@@ -312,6 +320,8 @@ SequenceReading read_sequence(std::string_view json_text) {
   read_exit_on(check, doc, seq);
   if (auto v = check.bool_at(doc, "exclusive", "sequence")) seq.exclusive = *v;
   if (auto v = check.bool_at(doc, "track", "sequence")) seq.track = *v;
+  if (auto v = check.bool_at(doc, "stop_company_on_reply", "sequence"))
+    seq.stop_company_on_reply = *v;
   read_steps(check, doc, seq);
   reading.errors = check.take();
   return reading;
@@ -351,6 +361,8 @@ std::string to_json(const Sequence& seq) {
   doc["exit_on"] = std::move(exit_on);
   doc["exclusive"] = seq.exclusive;
   doc["track"] = seq.track;
+  // Written only when set, so files without it keep their canonical form (and version).
+  if (seq.stop_company_on_reply) doc["stop_company_on_reply"] = true;
   auto steps = nlohmann::ordered_json::array();
   for (const auto& step : seq.steps) {
     nlohmann::ordered_json s;

@@ -52,6 +52,27 @@ bool exits_on(store::Store& store, const core::Enrollment& e, core::ExitCause ca
   return seq && seq->exit_on.contains(cause);
 }
 
+// With stop_company_on_reply, a reply also ends the sequence for everybody else at the
+// replier's email domain.
+void stop_company(store::Store& store, const core::Enrollment& replied, core::Timestamp now,
+                  InboundOutcome& out) {
+  auto seq = store.sequences().load_version(replied.version);
+  auto replier = store.prospects().get(replied.prospect);
+  if (!seq || !seq->stop_company_on_reply || !replier) return;
+  auto at = replier->email.rfind('@');
+  if (at == std::string::npos) return;
+  store::ProspectFilter colleagues;
+  colleagues.email_domain = replier->email.substr(at + 1);
+  for (const auto& p : store.prospects().list(colleagues)) {
+    if (p.id == replier->id) continue;
+    for (const auto& e : store.enrollments().list({replied.sequence, p.id}))
+      if (live(e) && store.enrollments().exit(e.id, core::ExitCause::reply, now)) {
+        out.enrollments.push_back(e.id);
+        out.action = "exited";
+      }
+  }
+}
+
 // Local midnight of the return date in the enrollment's zone.
 core::Timestamp start_of(date::year_month_day day, const std::string& zone_name) {
   const auto* zone = core::find_zone(zone_name);
@@ -109,12 +130,14 @@ InboundOutcome act(store::Store& store, const core::InboundMail& mail, core::Tim
 
   switch (mail.kind) {
     case Kind::reply:
-      for (const auto& e : matched)
+      for (const auto& e : matched) {
         if (exits_on(store, e, core::ExitCause::reply) &&
             store.enrollments().exit(e.id, core::ExitCause::reply, now)) {
           out.enrollments.push_back(e.id);
           out.action = "exited";
         }
+        stop_company(store, e, now, out);
+      }
       break;
     case Kind::auto_reply:
       for (const auto& e : matched) {

@@ -100,3 +100,39 @@ TEST_CASE("our own mail seen again is not taken for a reply", "[e2e]") {
   CHECK(r[0]["kind"] == "own");
   CHECK(r[0]["action"] == "ignored");
 }
+
+TEST_CASE("with stop_company_on_reply, a reply ends the sequence for the whole company", "[e2e]") {
+  CliFixture cli;
+  cli.add_sample_reps();
+  std::ofstream(cli.dir() / "p.csv")
+      << "email,first_name,last_name,owner\n"
+         "asa.lindstrom@nordvik.se,Åsa,Lindström,rep.anna@touchpoint.test\n"
+         "Boss@Nordvik.SE,Bo,Ss,rep.anna@touchpoint.test\n"
+         "someone@nordvik.se.example,Some,One,rep.anna@touchpoint.test\n"
+         "daan.dejong@polderbank.nl,Daan,de Jong,rep.anna@touchpoint.test\n";
+  cli.ok({"prospects", "import", (cli.dir() / "p.csv").string()});
+  std::ofstream(cli.dir() / "s.json") << R"({"name": "Company", "stop_company_on_reply": true,
+    "timezone": "UTC", "skip_weekends": false, "steps": [
+    {"day": 1, "type": "email", "send": {"mode": "choose_at_start"}, "template": {"subject": "Hi", "body": "Hi"}},
+    {"day": 3, "type": "email", "send": {"mode": "same_as_previous"}, "template": {"subject": "Hi", "body": "Hi"}}]})";
+  cli.ok({"sequence", "apply", (cli.dir() / "s.json").string()});
+  cli.ok(
+      {"enroll", "--sequence", "Company", "--prospects", "all", "--start", "2026-03-02T09:00:00Z"});
+  cli.ok({"tick", "--now", "2026-03-02T10:00:00Z"});
+  std::string asa_first;
+  for (const auto& m : cli.ok({"messages", "--json"}).json())
+    if (m["to"] == "asa.lindstrom@nordvik.se") asa_first = m["message_id"].get<std::string>();
+  REQUIRE_FALSE(asa_first.empty());
+  auto reply = rewritten(cli, "reply.eml", "tp.1.1.8f3a2c@touchpoint.test", asa_first);
+  auto r = cli.ok({"inbound", "--json", "--now", "2026-03-03T10:00:00Z", reply}).json();
+  CHECK(r[0]["action"] == "exited");
+  CHECK(r[0]["enrollments"].size() == 2);
+
+  std::map<std::string, nlohmann::json> by_prospect;
+  for (const auto& e : cli.ok({"enrollments", "--json"}).json())
+    by_prospect[e["prospect"].get<std::string>()] = e;
+  CHECK(by_prospect["asa.lindstrom@nordvik.se"]["exit_cause"] == "reply");
+  CHECK(by_prospect["Boss@Nordvik.SE"]["exit_cause"] == "reply");
+  CHECK(by_prospect["someone@nordvik.se.example"]["state"] == "active");
+  CHECK(by_prospect["daan.dejong@polderbank.nl"]["state"] == "active");
+}

@@ -65,6 +65,9 @@ struct Sequence {
   std::set<ExitCause> exit_on;
   bool exclusive = false;  // at most one active sequence per prospect (an exclusion rule)
   bool track = true;       // open pixel and link rewriting
+  // A reply from one prospect also ends the enrollments in this sequence of everybody at the
+  // same email domain (the same company).
+  bool stop_company_on_reply = false;
   std::vector<Step> steps;
 };
 

@@ -41,6 +41,7 @@ struct ImportSummary {
 
 struct ProspectFilter {
   std::optional<core::UserId> owner;
+  std::optional<std::string> email_domain;  // "nordvik.se": addresses at that domain
   std::size_t limit = 0;  // 0: no limit
 };
 

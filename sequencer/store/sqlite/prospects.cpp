@@ -109,10 +109,22 @@ std::optional<core::Prospect> SqliteProspects::find(const std::string& email) {
 }
 
 std::vector<core::Prospect> SqliteProspects::list(const ProspectFilter& filter) {
-  std::string sql = std::string(kSelect) + " WHERE (?1 IS NULL OR p.owner_id = ?1) ORDER BY p.id";
+  // LIKE is case-insensitive for ASCII, as domains are.
+  std::string sql = std::string(kSelect) +
+                    " WHERE (?1 IS NULL OR p.owner_id = ?1) "
+                    "AND (?2 IS NULL OR p.email LIKE '%@' || ?2 ESCAPE '\\') ORDER BY p.id";
   if (filter.limit) sql += " LIMIT " + std::to_string(filter.limit);
   SQLite::Statement q(db_, sql);
   if (filter.owner) q.bind(1, filter.owner->value);
+  if (filter.email_domain) {
+    // The domain is matched literally: LIKE's wildcards in it are escaped.
+    std::string literal;
+    for (char c : *filter.email_domain) {
+      if (c == '%' || c == '_' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    q.bind(2, literal);
+  }
   std::vector<core::Prospect> out;
   while (q.executeStep()) out.push_back(prospect_of(q));
   return out;
