@@ -10,11 +10,26 @@ constexpr std::size_t kFetchBatch = 100;
 
 }  // namespace
 
-std::vector<MailboxPoll> poll_mailboxes(store::Store& store, const Config& config,
-                                        core::Timestamp now) {
-  // Our own mail seen again (a copy to self, a shared folder) is never a prospect's reply.
+std::set<std::string> our_addresses(store::Store& store) {
   std::set<std::string> ours;
   for (const auto& u : store.users().list()) ours.insert(u.email);
+  return ours;
+}
+
+engine::InboundOutcome act_on_raw(store::Store& store, std::string_view raw,
+                                  const std::set<std::string>& ours, core::Timestamp now) {
+  auto mail = mail::classify_inbound(raw);
+  if (!mail::is_own(mail, ours)) return engine::handle_inbound(store, mail, now);
+  engine::InboundOutcome own;
+  own.message_id = mail.message_id;
+  own.kind = "own";
+  own.action = "ignored";
+  return own;
+}
+
+std::vector<MailboxPoll> poll_mailboxes(store::Store& store, const Config& config,
+                                        core::Timestamp now) {
+  const auto ours = our_addresses(store);
 
   std::vector<MailboxPoll> polls;
   for (const auto& m : config.mailboxes) {
@@ -33,9 +48,7 @@ std::vector<MailboxPoll> poll_mailboxes(store::Store& store, const Config& confi
       if (result.uid_validity != validity) last_uid = 0;
       validity = result.uid_validity;
       for (const auto& fetched : result.messages) {
-        auto mail = mail::classify_inbound(fetched.raw);
-        if (!mail::is_own(mail, ours))
-          poll.outcomes.push_back(engine::handle_inbound(store, mail, now));
+        poll.outcomes.push_back(act_on_raw(store, fetched.raw, ours, now));
         last_uid = fetched.uid;
         store.inbound().save_cursor(poll.mailbox, validity, last_uid);
         ++poll.fetched;

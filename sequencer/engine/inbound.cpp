@@ -88,6 +88,7 @@ InboundOutcome act(store::Store& store, const core::InboundMail& mail, core::Tim
 InboundOutcome handle_inbound(store::Store& store, const core::InboundMail& mail,
                               core::Timestamp now) {
   InboundOutcome out;
+  out.message_id = mail.message_id;
   out.kind = kind_name(mail);
   if (mail.kind == Kind::other) {
     out.action = "ignored";

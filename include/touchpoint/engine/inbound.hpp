@@ -13,8 +13,9 @@
 namespace touchpoint::engine {
 
 struct InboundOutcome {
-  std::string kind;    // "reply", "auto_reply", "hard_bounce", "soft_bounce", "other"
-  std::string action;  // "exited", "paused", "recorded", "duplicate", "unmatched", "ignored"
+  std::string message_id;  // of the inbound message, when it has one
+  std::string kind;        // "reply", "auto_reply", "hard_bounce", "soft_bounce", "other"
+  std::string action;      // "exited", "paused", "recorded", "duplicate", "unmatched", "ignored"
   std::vector<core::EnrollmentId> enrollments;  // the enrollments it touched
   std::string detail;                           // e.g. "until 2026-03-16"
 };

@@ -1,6 +1,5 @@
 // inbound: act on received mail given as RFC 5322 files (what the IMAP poller will feed).
 #include <touchpoint/engine/inbound.hpp>
-#include <touchpoint/mail/inbound.hpp>
 
 #include "../inbound_poller.hpp"
 #include "commands.hpp"
@@ -14,21 +13,12 @@ int run_inbound(Context& ctx, const Args& args) {
     throw UsageError("usage: touchpoint inbound FILE.eml [FILE.eml ...]");
   auto& store = ctx.store();
   auto now = ctx.now(args);
-  // Our own mail seen again (a copy to self, a shared folder) is never a prospect's reply.
-  std::set<std::string> ours;
-  for (const auto& u : store.users().list()) ours.insert(u.email);
+  const auto ours = our_addresses(store);
 
   auto results = nlohmann::ordered_json::array();
   Table table({"FILE", "KIND", "ACTION", "ENROLLMENTS", "DETAIL"});
   for (const auto& path : args.positional) {
-    auto mail = mail::classify_inbound(read_file(path));
-    engine::InboundOutcome outcome;
-    if (mail::is_own(mail, ours)) {
-      outcome.kind = "own";
-      outcome.action = "ignored";
-    } else {
-      outcome = engine::handle_inbound(store, mail, now);
-    }
+    auto outcome = act_on_raw(store, read_file(path), ours, now);
     std::vector<std::int64_t> ids;
     std::string list;
     for (auto id : outcome.enrollments) {
@@ -36,7 +26,7 @@ int run_inbound(Context& ctx, const Args& args) {
       list += (list.empty() ? "" : " ") + std::to_string(id.value);
     }
     results.push_back({{"file", path},
-                       {"message_id", mail.message_id},
+                       {"message_id", outcome.message_id},
                        {"kind", outcome.kind},
                        {"action", outcome.action},
                        {"enrollments", ids},
