@@ -11,6 +11,9 @@ packages=(
   libhowardhinnant-date-dev tzdata libkainjow-mustache-dev libexpected-dev libvmime-dev libssl-dev
   # tests: Catch2, Python's email package as an independent MIME parser, a real SMTP server, a real IMAP server
   catch2 python3 python3-aiosmtpd openssl dovecot-imapd
+  # browser tests (headless Chromium driven by playwright-core) and benchmarks (postfix's
+  # smtp-sink and smtp-source, wrk); GMime 3 for the fast MIME path
+  chromium postfix wrk libgmime-3.0-dev
 )
 
 missing=()
@@ -22,4 +25,16 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Node.js runs playwright-core and the benchmark peers (nodemailer, jsforce); Debian's is enough
+# where the machine has none of its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules
 fi
