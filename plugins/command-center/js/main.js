@@ -60,6 +60,7 @@ function renderSignIn() {
             setToken(value);
             signInNotice = '';
             signedIn(me.user ?? me);
+            $('main').focus();
           } catch (err) {
             error.textContent = err.status === 401 ? t('signin.rejected') : `${err.message} (${err.code})`;
             input.setAttribute('aria-invalid', 'true');

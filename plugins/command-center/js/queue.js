@@ -24,7 +24,7 @@ export function createQueue({ root, showError, clearError, isActive }) {
   const typeSelect = h('select', { id: 'queue-type', onchange: () => { state.type = typeSelect.value; sessionStorage.setItem('touchpoint.type', state.type); load(); } });
   const typeLabel = h('label', { for: 'queue-type' });
   const listStatus = h('p', { class: 'list-status', id: 'queue-status' });
-  const list = h('ol', { class: 'task-list', id: 'queue-panel', role: 'tabpanel', 'aria-describedby': 'queue-status' });
+  const list = h('ol', { class: 'task-list', 'aria-describedby': 'queue-status' });
   const more = h('button', { type: 'button', class: 'secondary more', hidden: true, onclick: () => load({ append: true }) });
   const detail = h('div', { class: 'detail-pane', id: 'task-detail' });
   const heading = h('h2', { class: 'visually-hidden', id: 'queue-heading' });
@@ -36,7 +36,7 @@ export function createQueue({ root, showError, clearError, isActive }) {
         heading,
         tablist,
         h('div', { class: 'queue-tools' }, h('div', { class: 'field inline' }, typeLabel, typeSelect), helpButton),
-        listStatus, list, more),
+        h('div', { id: 'queue-panel', role: 'tabpanel' }, listStatus, list, more)),
       h('section', { class: 'queue-detail', 'aria-label': '' }, detail)));
 
   const actions = { complete: (task) => act(task, 'complete'), skip: (task) => act(task, 'skip'), snooze: (task) => act(task, 'snooze') };
@@ -95,7 +95,8 @@ export function createQueue({ root, showError, clearError, isActive }) {
         onkeydown: (e) => tabKeys(e, view),
       }, t(`view.${view}`), count !== undefined ? h('span', { class: 'count' }, formatNumber(count)) : null);
     }));
-    list.setAttribute('aria-labelledby', `tab-${state.view}`);
+    root.querySelector('#queue-panel').setAttribute('aria-labelledby', `tab-${state.view}`);
+    list.setAttribute('aria-label', t(`view.${state.view}`));
   }
 
   function tabKeys(e, view) {
