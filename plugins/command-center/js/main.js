@@ -18,6 +18,8 @@ let lastError = null;
 
 // --- errors ---------------------------------------------------------------------------------
 function showError(err) {
+  // A 401 has already sent the page back to sign-in, which says why.
+  if (err instanceof ApiError && err.status === 401) return;
   lastError = err;
   const banner = $('error-banner');
   const code = err instanceof ApiError ? err.code : 'error';
@@ -94,7 +96,9 @@ function signOut(notice = '') {
   feed.clear();
   $('feed').hidden = true;
   document.body.classList.remove('signed-in');
+  clearError();
   renderHeader();
+  renderSignIn();
   if (location.hash && location.hash !== '#/') history.replaceState(null, '', '#/');
   show('signin');
   $('signin-token')?.focus();
