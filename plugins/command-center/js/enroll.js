@@ -106,7 +106,9 @@ export function createEnroll({ root, showError, clearError }) {
           h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'num' }, t('enroll.line')), h('th', { scope: 'col' }, t('enroll.problem')))),
           h('tbody', {}, errors.map((e) => h('tr', {},
             h('td', { class: 'num' }, e.line !== undefined ? formatNumber(e.line) : '–'),
-            h('td', {}, typeof e === 'string' ? e : [e.field ? h('code', {}, e.field) : null, e.field ? ' ' : null, e.message ?? JSON.stringify(e)])))))));
+            h('td', {}, typeof e === 'string' ? e : [
+              e.email || e.field ? [h('code', {}, e.email || e.field), ' '] : null,
+              e.message ?? JSON.stringify(e)])))))));
   }
 
   function stat(term, n) {

@@ -51,11 +51,12 @@ export function createFeed({ root, onEvent }) {
     const prospect = data?.prospect ?? {};
     const who = prospect.name || prospect.email || data?.prospect_name || data?.prospect_email || data?.to_email || '';
     const at = data?.at ?? received.toISOString();
-    let detail = typeof data?.detail === 'string' ? data.detail : '';
+    let detail = data?.subject || (typeof data?.detail === 'string' ? data.detail : '');
     // A closed task's detail is its outcome code: show it in words.
     if (/^task_(completed|skipped)$/.test(type) && detail) detail = label('outcome', detail);
     return h('li', { class: `feed-item feed-${type}`, dataset: { eventId: id, type } },
-      h('span', { class: 'feed-type' }, label('event', type)),
+      h('span', { class: 'feed-type' }, label('event', type),
+        data?.machine ? h('span', { class: 'machine' }, ` · ${t('event.machine')}`) : null),
       who ? h('span', { class: 'feed-who' }, who) : null,
       detail ? h('span', { class: 'feed-detail' }, detail) : null,
       h('time', { class: 'feed-time', datetime: new Date(received).toISOString() }, formatTime(at)));

@@ -251,7 +251,8 @@ export function createQueue({ root, showError, clearError, isActive }) {
     load, render,
     onFeedEvent(type, data) {
       if (/^task_(completed|skipped|snoozed|reassigned)$/.test(type)) {
-        const id = data?.task_id ?? data?.task?.id ?? data?.step_run_id;
+        // A task event carries the task's id as its step_run.
+        const id = data?.step_run ?? data?.task_id ?? data?.task?.id;
         if (id !== undefined) taskClosedElsewhere(id);
       }
       if (type === 'task_created') loadCounts();

@@ -5,14 +5,18 @@ import { api } from './api.js';
 import { h, replace } from './dom.js';
 import { t, label, formatNumber, formatPercent, formatInstant } from './i18n.js';
 
-// KPIs shown first, in this order; any other number the server sends follows.
-const KPI_ORDER = ['scheduled', 'sent', 'delivered', 'opened', 'clicked', 'replied', 'bounced',
-                   'unsubscribed', 'completed', 'skipped', 'open'];
+// The KPIs of a step that sends email, and of one that creates a task, in the order shown;
+// other numbers the server adds follow.
+const EMAIL_KPIS = ['sent', 'opened', 'clicked', 'replied', 'unsubscribed', 'machine_opened'];
+const TASK_KPIS = ['tasks_open', 'tasks_completed', 'tasks_skipped'];
+const KPI_ORDER = [...EMAIL_KPIS, ...TASK_KPIS];
+const RATED = ['opened', 'clicked', 'replied', 'unsubscribed', 'bounced'];  // shown as a share of sent
 
 export function createSequences({ root, showError, clearError }) {
   let list = null;
   let detail = null;
   let shownId = null;
+  const details = new Map();  // id -> sequence with steps, for the list's summaries
 
   async function show(id) {
     shownId = id ?? null;
@@ -20,6 +24,7 @@ export function createSequences({ root, showError, clearError }) {
     try {
       if (shownId === null) {
         list = (await api.sequences()).sequences ?? [];
+        loadSummaries(list);
       } else {
         detail = (await api.sequence(shownId)).sequence ?? null;
       }
@@ -31,6 +36,19 @@ export function createSequences({ root, showError, clearError }) {
     }
     render();
     root.querySelector('h2')?.focus();
+  }
+
+  // The list answers with step counts; each sequence's steps give the summary and send options.
+  async function loadSummaries(sequences) {
+    await Promise.all(sequences.slice(0, 50).filter((s) => !Array.isArray(s.steps)).map(async (s) => {
+      try {
+        const full = (await api.sequence(s.id)).sequence;
+        if (full) details.set(String(s.id), full);
+      } catch {
+        // The list still shows the step count.
+      }
+    }));
+    if (shownId === null) renderList();
   }
 
   function render() {
@@ -47,7 +65,7 @@ export function createSequences({ root, showError, clearError }) {
             ['sequences.name', 'sequences.version', 'sequences.steps', 'sequences.send_options', 'sequences.active']
               .map((key) => h('th', { scope: 'col' }, t(key))))),
           h('tbody', {}, list.map((s) => {
-            const steps = Array.isArray(s.steps) ? s.steps : null;
+            const steps = Array.isArray(s.steps) ? s.steps : details.get(String(s.id))?.steps ?? null;
             return h('tr', {},
               h('th', { scope: 'row' }, h('a', { href: `#/sequences/${encodeURIComponent(s.id)}` }, s.name)),
               h('td', { class: 'num' }, formatNumber(s.version ?? 1)),
@@ -71,6 +89,21 @@ export function createSequences({ root, showError, clearError }) {
     return modes.map((m) => label('send_mode', m)).join(', ');
   }
 
+  // "Prospect's time zone · 08:00–18:00 · skips weekends · stops on reply, bounce"
+  function settingsSummary(settings) {
+    if (!settings) return null;
+    const parts = [];
+    if (settings.timezone === 'fixed' && settings.fixed_timezone) parts.push(t('sequences.zone_fixed', { zone: settings.fixed_timezone }));
+    else if (settings.timezone) parts.push(t(`sequences.zone_${settings.timezone}`));
+    if (settings.send_window) parts.push(t('sequences.window', { from: settings.send_window.from, to: settings.send_window.to }));
+    if (settings.skip_weekends) parts.push(t('sequences.skip_weekends'));
+    if (Array.isArray(settings.exit_on) && settings.exit_on.length) {
+      parts.push(t('sequences.exit_on', { causes: settings.exit_on.map((c) => label('exit_on', c)).join(', ') }));
+    }
+    if (settings.stop_company_on_reply) parts.push(t('sequences.stop_company'));
+    return parts.length ? h('p', { class: 'settings' }, parts.join(' · ')) : null;
+  }
+
   function sendMode(step) {
     return step.send_mode ?? step.send?.mode ?? null;
   }
@@ -91,6 +124,7 @@ export function createSequences({ root, showError, clearError }) {
         detail.created_at ? formatInstant(detail.created_at) : null,
       ].filter(Boolean).join(' · ')),
       steps.length ? h('p', {}, stepSummary(steps)) : null,
+      settingsSummary(detail.settings),
       h('div', { class: 'table-wrap' }, h('table', { class: 'data steps' },
         h('caption', {}, t('sequences.steps_caption')),
         h('thead', {}, h('tr', {},
@@ -106,7 +140,7 @@ export function createSequences({ root, showError, clearError }) {
           h('td', {}, h('span', { class: `type-badge type-${step.type}` }, label('type', step.type))),
           h('td', {}, sendCell(step)),
           h('td', {}, step.subject || step.note || ''),
-          kpiKeys.map((key) => h('td', { class: 'num' }, kpiCell(step.kpis ?? {}, key)))))))));
+          kpiKeys.map((key) => h('td', { class: 'num' }, applies(step, key) ? kpiCell(step.kpis ?? {}, key) : '–')))))))));
   }
 
   function sendCell(step) {
@@ -114,6 +148,15 @@ export function createSequences({ root, showError, clearError }) {
     if (!mode) return '';
     const at = step.at ?? step.send?.at ?? step.send_at;
     return at ? `${label('send_mode', mode)} (${at})` : label('send_mode', mode);
+  }
+
+  // Email numbers for steps that send (a manual email too, once the rep sends it); task
+  // numbers for steps that create a task.
+  function applies(step, key) {
+    const createsTask = step.creates_task ?? (step.type !== 'email' || sendMode(step) === 'manual');
+    if (EMAIL_KPIS.includes(key)) return step.type === 'email';
+    if (TASK_KPIS.includes(key)) return createsTask;
+    return true;
   }
 
   function orderedKpis(steps) {
@@ -129,7 +172,7 @@ export function createSequences({ root, showError, clearError }) {
     const value = kpis[key];
     if (typeof value !== 'number') return '–';
     const sent = kpis.sent;
-    const rate = kpis[`${key}_rate`] ?? (['opened', 'clicked', 'replied', 'bounced', 'unsubscribed'].includes(key) && sent ? value / sent : null);
+    const rate = kpis[`${key}_rate`] ?? (RATED.includes(key) && sent ? value / sent : null);
     return rate === null || rate === undefined ? formatNumber(value)
       : [formatNumber(value), h('span', { class: 'muted' }, ` (${formatPercent(rate)})`)];
   }

@@ -106,7 +106,11 @@ async function loadTimeline(prospectId, container, mine, showError) {
   if (mine !== generation) return;
   container.removeAttribute('aria-busy');
   const entries = [
-    ...(data.events ?? []).map((e) => ({ at: e.at, kind: 'event', type: e.type, detail: e.detail })),
+    ...(data.events ?? []).map((e) => ({
+      at: e.at, kind: 'event', type: e.type, machine: e.machine,
+      // An email's subject says more to a rep than the transport's detail line.
+      detail: e.subject || (/^task_(completed|skipped)$/.test(e.type) && e.detail ? label('outcome', e.detail) : e.detail),
+    })),
     ...(data.tasks ?? []).filter((task) => task.state && task.state !== 'open').map((task) => ({
       at: task.closed_at ?? task.due_at ?? task.due_date, kind: 'task', type: `task_${task.state}`,
       detail: [task.title, task.outcome ? label('outcome', task.outcome) : '', task.notes].filter(Boolean).join(' · '),
@@ -128,7 +132,8 @@ async function loadTimeline(prospectId, container, mine, showError) {
       ? h('p', { class: 'muted' }, t('timeline.empty'))
       : h('ol', { class: 'events' }, rows.map((e) => h('li', { class: `event event-${e.type}` },
         h('time', { datetime: isoOf(e.at) }, formatInstant(e.at)),
-        h('span', { class: 'event-type' }, label('event', e.type)),
+        h('span', { class: 'event-type' }, label('event', e.type),
+          e.machine ? h('span', { class: 'machine' }, ` · ${t('event.machine')}`) : null),
         e.detail ? h('span', { class: 'event-detail' }, e.detail) : null))));
 }
 
