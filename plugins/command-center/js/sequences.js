@@ -140,7 +140,7 @@ export function createSequences({ root, showError, clearError }) {
           h('td', {}, h('span', { class: `type-badge type-${step.type}` }, label('type', step.type))),
           h('td', {}, sendCell(step)),
           h('td', {}, step.subject || step.note || ''),
-          kpiKeys.map((key) => h('td', { class: 'num' }, applies(step, key) ? kpiCell(step.kpis ?? {}, key) : '–')))))))));
+          kpiKeys.map((key) => h('td', { class: 'num' }, applies(step, key) ? kpiCell(step.kpis ?? {}, key) : '–'))))))));
   }
 
   function sendCell(step) {
