@@ -235,7 +235,7 @@ export function createQueue({ root, showError, clearError, isActive }) {
     if (!isActive() || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     if (isDialogOpen() || isTyping(e.target)) return;
     const handlers = {
-      j: () => move(1), ArrowDown: null, k: () => move(-1),
+      j: () => move(1), k: () => move(-1),
       c: () => act(selected(), 'complete'), s: () => act(selected(), 'skip'), z: () => act(selected(), 'snooze'),
       '?': () => showHelp(), r: () => load(),
       1: () => switchView('today'), 2: () => switchView('overdue'), 3: () => switchView('upcoming'),
