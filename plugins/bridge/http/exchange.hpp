@@ -1,0 +1,64 @@
+#pragma once
+// What the route handlers see and return: the request, its decoded path parameters and query,
+// the worker's Service, and the answer (a response, or the start of a live feed).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <touchpoint/bridge/server.hpp>
+#include <touchpoint/bridge/service.hpp>
+
+#include "metrics.hpp"
+#include "router.hpp"
+
+namespace touchpoint::bridge::http {
+
+namespace bhttp = boost::beast::http;
+using Request = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
+
+struct Exchange {
+  const Request& request;
+  const PathParams& params;
+  const Query& query;
+  Service& service;
+  const ServerOptions& options;
+  Metrics& metrics;
+  std::optional<core::User> user;  // set on routes that need auth
+  Hit hit;
+  core::Timestamp now;
+};
+
+struct Outcome {
+  Response response;
+  // Set: the response is a live feed's header; events with a larger id follow.
+  std::optional<std::int64_t> feed_after;
+};
+
+struct Route {
+  bhttp::verb method;
+  std::string pattern;
+  bool auth;
+  Outcome (*handle)(Exchange&);
+};
+
+// The route table (routes.cpp): every route in one place.
+const std::vector<Route>& routes();
+
+// {"error":{"code","message","details"?}} with `status`.
+Response error_response(unsigned status, std::string_view code, std::string_view message,
+                        const Json& details = nullptr);
+Response json_response(unsigned status, const Json& body);
+
+// A static file under `root` for the decoded relative path `relative` ("index.html",
+// "js/app.js"); 404 JSON when missing or when the path tries to leave `root`.
+Response static_file(const std::filesystem::path& root, const std::string& relative);
+
+}  // namespace touchpoint::bridge::http
