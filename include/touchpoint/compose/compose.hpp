@@ -4,12 +4,14 @@
 // A pure library: it builds links and request payloads, and never talks to a network. The
 // bridge answers GET /api/v1/tasks/{id}/compose?client=gmail|outlook|outlook_live|mailto with
 //
-//   auto input = compose::input_from_task(task, reply_to, owner.name, now);  // 422 on error
-//   auto result = compose::compose_for(*input, *compose::parse_client(query["client"]));
+//   auto client = compose::parse_client(query["client"]);   // none: 400 naming "client"
+//   auto input = compose::input_from_task(task, reply_to, owner.name, now);
+//   auto result = compose::compose_for(*input, *client);     // errors: invalid_input, 422
 //   return compose::to_json(*result);
 //
-// where `reply_to` describes the earlier message of the thread when the step is threaded
-// (std::nullopt otherwise), and answers
+// (link touchpoint::compose), where `task` is the store's core::Task (404 when missing),
+// `owner` the task owner's core::User, and `reply_to` the earlier message of the thread when
+// the step is threaded, std::nullopt otherwise. It answers
 //
 //   {"client": "gmail",
 //    "url": "https://mail.google.com/mail/?authuser=...&view=cm&fs=1&to=...&su=...&body=...",
