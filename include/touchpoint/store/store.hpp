@@ -5,6 +5,7 @@
 #include <memory>
 
 #include <touchpoint/store/repositories.hpp>
+#include <touchpoint/store/salesforce.hpp>
 #include <touchpoint/store/work_queue.hpp>
 
 namespace touchpoint::store {
@@ -21,6 +22,7 @@ class Store {
   virtual EventRepository& events() = 0;
   virtual InboundRepository& inbound() = 0;
   virtual WorkQueue& work() = 0;
+  virtual SalesforceRepository& salesforce() = 0;
 };
 
 // Opens (creating when missing) a SQLite database in WAL mode and applies pending migrations.

@@ -1,6 +1,7 @@
 #include "repositories.hpp"
 
 #include "migrations.hpp"
+#include "salesforce.hpp"
 
 namespace touchpoint::store {
 namespace sqlite {
@@ -31,7 +32,8 @@ class SqliteStore final : public Store {
         messages_(db_),
         events_(db_),
         inbound_(db_),
-        work_(db_) {
+        work_(db_),
+        salesforce_(db_) {
     db_.setBusyTimeout(10000);
     // WAL: readers never block the writer; NORMAL sync is durable across application crashes
     // (a power cut may lose the last commits, never consistency).
@@ -50,6 +52,7 @@ class SqliteStore final : public Store {
   EventRepository& events() override { return events_; }
   InboundRepository& inbound() override { return inbound_; }
   WorkQueue& work() override { return work_; }
+  SalesforceRepository& salesforce() override { return salesforce_; }
 
  private:
   SQLite::Database db_;
@@ -62,6 +65,7 @@ class SqliteStore final : public Store {
   SqliteEvents events_;
   SqliteInbound inbound_;
   SqliteWorkQueue work_;
+  SqliteSalesforce salesforce_;
 };
 
 }  // namespace

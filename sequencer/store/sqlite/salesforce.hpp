@@ -1,0 +1,32 @@
+#pragma once
+// The SQLite SalesforceRepository. Internal to touchpoint::store.
+
+#include <touchpoint/store/salesforce.hpp>
+
+#include "common.hpp"
+
+namespace touchpoint::store::sqlite {
+
+class SqliteSalesforce final : public SalesforceRepository {
+ public:
+  explicit SqliteSalesforce(SQLite::Database& db) : db_(db) {}
+  std::vector<OutboxRecord> changed(const std::vector<OutboxRecord>& current) override;
+  std::size_t stage(const std::vector<OutboxRecord>& current, core::Timestamp now) override;
+  std::vector<OutboxRow> pending(std::size_t limit, core::Timestamp now) override;
+  void confirm(const std::vector<OutboxRow>& sent, const std::vector<std::string>& salesforce_ids,
+               core::Timestamp now) override;
+  void retry_later(const OutboxRow& row, const std::string& error,
+                   core::Timestamp retry_at) override;
+  void fail(const OutboxRow& row, const std::string& error, core::Timestamp now) override;
+  OutboxCounts counts() override;
+  std::vector<OutboxRow> failures(std::size_t limit) override;
+  std::optional<std::string> state(const std::string& key) override;
+  void set_state(const std::string& key, const std::string& value, core::Timestamp now) override;
+  PullResult upsert_prospect(const PulledProspect& pulled, core::Timestamp now) override;
+  bool unlink_prospect(const std::string& salesforce_id, core::Timestamp now) override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+}  // namespace touchpoint::store::sqlite
