@@ -134,20 +134,6 @@ std::optional<Client> parse_client(std::string_view text) {
   return std::nullopt;
 }
 
-core::Result<std::string> normalize_message_id(std::string_view text, std::string_view field) {
-  const std::string name(field);
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  if (text.size() >= 2 && text.front() == '<' && text.back() == '>')
-    text = text.substr(1, text.size() - 2);
-  if (text.empty()) return tl::unexpected(invalid(name, "is empty"));
-  if (!is_plain_token(text))
-    return tl::unexpected(invalid(
-        name, "'" + std::string(text) + "' holds a space, control character or angle bracket"));
-  return std::string(text);
-}
-
 core::Result<ComposeInput> input_from_task(const core::Task& task, std::optional<ReplyTo> reply_to,
                                            std::string owner_name, core::Timestamp now) {
   const std::string name = "task " + std::to_string(task.id.value);
@@ -183,11 +169,11 @@ core::Result<ComposeResult> compose_for(const ComposeInput& input, Client client
     const ReplyTo& r = *input.reply_to;
     m.subject = one_line(core::reply_subject(r.subject.empty() ? input.subject : r.subject));
     if (!r.message_id.empty()) {
-      auto id = normalize_message_id(r.message_id, "reply_to.message_id");
+      auto id = core::normalize_message_id(r.message_id, "reply_to.message_id");
       if (!id) return tl::unexpected(id.error());
       std::vector<std::string> refs;
       for (const auto& ref : r.references) {
-        auto clean = normalize_message_id(ref, "reply_to.references");
+        auto clean = core::normalize_message_id(ref, "reply_to.references");
         if (!clean) return tl::unexpected(clean.error());
         refs.push_back(*clean);
       }

@@ -87,4 +87,22 @@ std::string quote_below(const std::string& reply_html, const std::string& parent
          parent_html + "\n</blockquote></div>";
 }
 
+Result<std::string> normalize_message_id(std::string_view text, std::string_view field) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  if (text.size() >= 2 && text.front() == '<' && text.back() == '>')
+    text = text.substr(1, text.size() - 2);
+  const std::string name(field);
+  if (text.empty()) return fail(ErrorCode::invalid_input, name + ": is empty");
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '<' || c == '>')
+      return fail(ErrorCode::invalid_input,
+                  name + ": '" + std::string(text) +
+                      "' holds a space, control character or angle bracket");
+  }
+  return std::string(text);
+}
+
 }  // namespace touchpoint::core

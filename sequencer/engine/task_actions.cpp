@@ -2,6 +2,7 @@
 
 #include <touchpoint/core/calendar.hpp>
 #include <touchpoint/core/schedule.hpp>
+#include <touchpoint/core/threading.hpp>
 
 namespace touchpoint::engine {
 
@@ -12,6 +13,13 @@ core::Result<core::Task> close_task(store::Store& store, core::TaskId id,
   if (task->state != core::TaskState::open)
     return core::fail(core::ErrorCode::conflict, "task " + std::to_string(id.value) +
                                                      " is already " + core::to_string(task->state));
+  // The next threaded step replies to this id: keep it in the bare form its headers need.
+  store::TaskClosure closed = closure;
+  if (!closure.sent_message_id.empty()) {
+    auto clean = core::normalize_message_id(closure.sent_message_id, "sent_message_id");
+    if (!clean) return tl::unexpected(clean.error());
+    closed.sent_message_id = std::move(*clean);
+  }
   auto enrollment = store.enrollments().get(task->enrollment);
   auto seq = enrollment ? store.sequences().load_version(enrollment->version) : std::nullopt;
   if (!seq) return core::fail(core::ErrorCode::not_found, "the task's enrollment is missing");
@@ -34,7 +42,7 @@ core::Result<core::Task> close_task(store::Store& store, core::TaskId id,
     for (std::size_t i = static_cast<std::size_t>(task->position); i < plan.steps.size(); ++i)
       later.push_back({plan.steps[i].position, plan.steps[i].due_at, shifts[i]});
   }
-  return store.tasks().close(id, closure, later);
+  return store.tasks().close(id, closed, later);
 }
 
 }  // namespace touchpoint::engine

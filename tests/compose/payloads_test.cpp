@@ -265,16 +265,3 @@ TEST_CASE("a manual email task becomes compose input, and other tasks are refuse
   CHECK(refused.error().code == core::ErrorCode::invalid_input);
   CHECK_THAT(refused.error().message, Catch::StartsWith("type: task 7 is not a manual email"));
 }
-
-TEST_CASE("a sent Message-ID is kept without its angle brackets", "[unit]") {
-  CHECK(compose::normalize_message_id("  <CAH7x+Ok=3Q@mail.gmail.com>\r\n").value() ==
-        "CAH7x+Ok=3Q@mail.gmail.com");
-  CHECK(compose::normalize_message_id("abc@x.test").value() == "abc@x.test");
-  auto empty = compose::normalize_message_id("<>");
-  REQUIRE_FALSE(empty);
-  CHECK(empty.error().message == "sent_message_id: is empty");
-  auto spaced = compose::normalize_message_id("<a b@x>");
-  REQUIRE_FALSE(spaced);
-  CHECK_THAT(spaced.error().message, Catch::StartsWith("sent_message_id:"));
-  CHECK_FALSE(compose::normalize_message_id("<<a@x>>"));
-}

@@ -22,8 +22,8 @@
 //    "office_js":     {method, args, reply_to?} | null}              // clients outlook*
 //
 // Closing the loop (part 9): once the rep has sent the email, POST
-// /api/v1/tasks/{id}/complete {"sent_message_id": ...}; pass the id the client reports through
-// normalize_message_id first, so a pasted "<id@host>" is stored as "id@host", the form the
+// /api/v1/tasks/{id}/complete {"sent_message_id": ...}; closing the task stores it as
+// core::normalize_message_id gives it ("<id@host>" pasted becomes "id@host"), the form the
 // engine threads the next step with.
 
 #include <optional>
@@ -130,11 +130,5 @@ core::Result<ComposeResult> compose_for(const ComposeInput& input, Client client
 //     Office.context.mailbox.item, which must be the message whose internetMessageId is
 //     reply_to.
 Json to_json(const ComposeResult& result);
-
-// A Message-ID as a mail client shows it ("<id@host>", maybe with spaces around) in the form
-// the store keeps ("id@host"). invalid_input naming `field` when empty, or when it holds a
-// space, control character or angle bracket inside. Thread-safe.
-core::Result<std::string> normalize_message_id(std::string_view text,
-                                               std::string_view field = "sent_message_id");
 
 }  // namespace touchpoint::compose

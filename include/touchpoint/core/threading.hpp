@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include <touchpoint/core/result.hpp>
 #include <touchpoint/core/time.hpp>
 
 namespace touchpoint::core {
@@ -27,5 +28,11 @@ std::vector<std::string> reply_references(const std::vector<std::string>& parent
 std::string quote_below(const std::string& reply_html, const std::string& parent_html,
                         Timestamp parent_date, const date::time_zone& zone,
                         const std::string& parent_from_name, const std::string& parent_from_email);
+
+// A Message-ID as a rep pastes it from a mail client ("<id@host>", spaces around) in the bare
+// form the References and In-Reply-To headers are built from. An invalid_input error naming
+// `field` when it is empty or holds a space, control character or angle bracket: stored as
+// given, such an id would make the next threaded step unbuildable.
+Result<std::string> normalize_message_id(std::string_view text, std::string_view field);
 
 }  // namespace touchpoint::core
