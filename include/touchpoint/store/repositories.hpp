@@ -264,4 +264,106 @@ class EventRepository {
   virtual std::vector<Event> list(std::int64_t after_id, std::size_t limit) = 0;
 };
 
+// Bearer tokens for the bridge's API (DESIGN.md §8). Only a hash of each token is stored, so
+// the database never holds a usable token.
+class ApiTokenRepository {
+ public:
+  virtual ~ApiTokenRepository() = default;
+  // Stores a new token's hash for a rep; `not_found` when the rep does not exist.
+  virtual Result<void> add(core::UserId user, const std::string& token_hash, Timestamp now) = 0;
+  // The rep whose unrevoked token has this hash; empty otherwise.
+  virtual std::optional<core::User> user_of(const std::string& token_hash) = 0;
+};
+
+// A sent step as the public tracking endpoints see it (the token names only the step).
+struct TrackedStep {
+  core::StepRunId step_run;
+  core::EnrollmentId enrollment;
+  core::ProspectId prospect;
+  core::MessageId message;  // 0 when the step has no message
+};
+
+// One hit on a tracking endpoint.
+struct TrackingHit {
+  std::string type;     // "open", "click", "unsubscribe"
+  std::string detail;   // click: the URL
+  std::string machine;  // "" for a person, else the kind of machine (core/machine_hits.hpp)
+};
+
+class TrackingRepository {
+ public:
+  virtual ~TrackingRepository() = default;
+  // The step a tracking token names; empty when no such step exists.
+  virtual std::optional<TrackedStep> step(core::StepRunId step_run) = 0;
+  // Records a hit as an event of the step. With ImpliedOpen::yes an "open" is recorded first
+  // when the step has none (a click means the email was opened). One transaction.
+  enum class ImpliedOpen { no, yes };
+  virtual void record(const TrackedStep& step, const TrackingHit& hit, ImpliedOpen implied_open,
+                      Timestamp now) = 0;
+  // Marks the prospect unsubscribed and records the "unsubscribe" event, the first time only:
+  // false when the prospect had already unsubscribed. Ending enrollments is the caller's.
+  virtual bool unsubscribe(const TrackedStep& step, const std::string& machine, Timestamp now) = 0;
+};
+
+// What happened to each step of a sequence, counted over every version by position.
+struct StepKpis {
+  int position = 0;
+  int sent = 0;            // messages sent
+  int opened = 0;          // sent steps opened by a person (machine opens not counted)
+  int clicked = 0;         // sent steps clicked by a person
+  int machine_opened = 0;  // sent steps opened by a machine (mail privacy proxies)
+  int replied = 0;         // replies, credited to the last step sent before each
+  int unsubscribed = 0;
+  int tasks_open = 0;
+  int tasks_completed = 0;
+  int tasks_skipped = 0;
+};
+
+// An event with what a person reading the feed needs to make sense of it.
+struct ActivityEvent {
+  Event event;
+  std::int64_t step_run = 0;  // 0 when the event is not about one step
+  std::int64_t message = 0;
+  std::string machine;  // "" for people
+  std::string prospect_email;
+  std::string prospect_first_name;
+  std::string prospect_last_name;
+  std::int64_t sequence = 0;  // 0 when the event has no enrollment
+  std::string sequence_name;
+  std::string enrollment_state;  // "active", "exited", ...; "" without an enrollment
+  int position = 0;              // the step's position; 0 when not about one step
+  std::string subject;           // the sent message's subject, when there is one
+};
+
+struct ProspectPage {
+  std::vector<core::ProspectId> prospects;  // ProspectRepository::get reads each
+  std::int64_t total = 0;                   // matches before paging
+};
+
+// Gauges for operations.
+struct QueueCounts {
+  std::int64_t open_tasks = 0;
+  std::int64_t queued_messages = 0;
+  std::int64_t scheduled_steps = 0;
+  std::int64_t unknown_messages = 0;
+};
+
+// Read models for the bridge: the live feed, timelines, search and KPIs.
+class ActivityRepository {
+ public:
+  virtual ~ActivityRepository() = default;
+  // Events with id > after_id, oldest first, at most `limit` (0: no limit).
+  virtual std::vector<ActivityEvent> events_after(std::int64_t after_id, std::size_t limit) = 0;
+  // Every event about a prospect (directly or through its enrollments), oldest first.
+  virtual std::vector<ActivityEvent> prospect_events(core::ProspectId prospect) = 0;
+  virtual std::int64_t last_event_id() = 0;
+  // Prospects whose email, name or company contains `text` (case-insensitive for ASCII),
+  // ordered by id; an empty text matches everybody.
+  virtual ProspectPage search_prospects(const std::string& text, std::size_t limit,
+                                        std::size_t offset) = 0;
+  // One entry per position that has any activity, in position order.
+  virtual std::vector<StepKpis> step_kpis(core::SequenceId sequence) = 0;
+  virtual QueueCounts queue_counts() = 0;
+};
+
 }  // namespace touchpoint::store

@@ -23,6 +23,9 @@ class Store {
   virtual InboundRepository& inbound() = 0;
   virtual WorkQueue& work() = 0;
   virtual SalesforceRepository& salesforce() = 0;
+  virtual ApiTokenRepository& api_tokens() = 0;
+  virtual TrackingRepository& tracking() = 0;
+  virtual ActivityRepository& activity() = 0;
 };
 
 // Opens (creating when missing) a SQLite database in WAL mode and applies pending migrations.

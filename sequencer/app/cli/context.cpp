@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include <touchpoint/core/csv.hpp>
+#include <touchpoint/engine/prospect_intake.hpp>
 #include <touchpoint/mail/folder_transport.hpp>
 #include <touchpoint/mail/mailbox_router.hpp>
 #include <touchpoint/mail/smtp_transport.hpp>
@@ -84,11 +84,8 @@ core::Timestamp parse_instant_arg(const std::string& name, const std::string& te
   return *t;
 }
 
-core::ProspectBatch read_prospects_file(const std::filesystem::path& path,
-                                        const std::set<std::string>& known_owners) {
-  auto records = core::parse_csv(read_file(path));
-  if (!records) throw UsageError(path.string() + ": " + records.error().message);
-  auto batch = core::read_prospects(*records, known_owners);
+core::ProspectBatch read_prospects_file(store::Store& store, const std::filesystem::path& path) {
+  auto batch = engine::read_prospects_csv(store, read_file(path));
   if (!batch) throw UsageError(path.string() + ": " + batch.error().message);
   return std::move(*batch);
 }

@@ -64,8 +64,7 @@ std::string read_file(const std::filesystem::path& path);
 core::Timestamp parse_instant_arg(const std::string& name, const std::string& text);
 
 // Reads a prospects CSV with line-numbered errors; owners must be known reps.
-core::ProspectBatch read_prospects_file(const std::filesystem::path& path,
-                                        const std::set<std::string>& known_owners);
+core::ProspectBatch read_prospects_file(store::Store& store, const std::filesystem::path& path);
 
 // Prints a batch's skipped rows to `err` ("line 11: ...").
 void report_row_errors(std::ostream& err, const core::ProspectBatch& batch);

@@ -1,5 +1,6 @@
 // prospects import, prospects list, enroll, enrollments, enrollment pause|resume|exit.
 #include <touchpoint/engine/enroller.hpp>
+#include <touchpoint/engine/prospect_intake.hpp>
 #include <touchpoint/engine/versions.hpp>
 
 #include "commands.hpp"
@@ -8,15 +9,9 @@
 namespace touchpoint::app {
 namespace {
 
-std::set<std::string> known_owners(Context& ctx) {
-  std::set<std::string> owners;
-  for (const auto& u : ctx.store().users().list()) owners.insert(u.email);
-  return owners;
-}
-
 int run_import(Context& ctx, const Args& args) {
   if (args.positional.size() != 1) throw UsageError("usage: touchpoint prospects import FILE.csv");
-  auto batch = read_prospects_file(args.positional[0], known_owners(ctx));
+  auto batch = read_prospects_file(ctx.store(), args.positional[0]);
   report_row_errors(ctx.err, batch);
   auto summary =
       require(ctx.store().prospects().import(batch.prospects, batch.custom_columns, ctx.now(args)));
@@ -96,10 +91,9 @@ int run_enroll(Context& ctx, const Args& args) {
     prospects = store.prospects().list({});
   } else {
     // A file's rows are imported (upserted by email) first, then enrolled.
-    auto batch = read_prospects_file(*prospects_arg, known_owners(ctx));
+    auto batch = read_prospects_file(store, *prospects_arg);
     report_row_errors(ctx.err, batch);
-    require(store.prospects().import(batch.prospects, batch.custom_columns, now));
-    for (const auto& p : batch.prospects) prospects.push_back(*store.prospects().find(p.email));
+    prospects = require(engine::import_prospects(store, batch, now)).prospects;
   }
   bool show_progress = prospects.size() >= 10000;
   options.progress = [&](std::size_t done, std::size_t total) {

@@ -3,22 +3,13 @@
 #include <touchpoint/core/schedule.hpp>
 #include <touchpoint/core/schedule_preview.hpp>
 #include <touchpoint/core/sequence_parser.hpp>
-#include <touchpoint/core/template_check.hpp>
+#include <touchpoint/engine/sequence_files.hpp>
 
 #include "commands.hpp"
 #include "table.hpp"
 
 namespace touchpoint::app {
 namespace {
-
-// All errors of a sequence file, parse and template checks together.
-std::vector<core::SequenceError> sequence_errors(const core::SequenceReading& reading,
-                                                 const std::set<std::string>& custom_fields) {
-  auto errors = reading.errors;
-  auto template_errors = core::check_templates(reading.sequence, custom_fields);
-  errors.insert(errors.end(), template_errors.begin(), template_errors.end());
-  return errors;
-}
 
 [[noreturn]] void reject(const std::vector<core::SequenceError>& errors) {
   std::string message = "the sequence has " + std::to_string(errors.size()) +
@@ -84,7 +75,7 @@ int run_schedule(Context& ctx, const Args& args) {
 
   auto reading = core::read_sequence(read_file(*sequence_path));
   std::set<std::string> custom(batch->custom_columns.begin(), batch->custom_columns.end());
-  if (auto errors = sequence_errors(reading, custom); !errors.empty()) reject(errors);
+  if (auto errors = engine::sequence_errors(reading, custom); !errors.empty()) reject(errors);
 
   auto out = nlohmann::ordered_json::array();
   for (const auto& p : batch->prospects) {
@@ -99,10 +90,9 @@ int run_schedule(Context& ctx, const Args& args) {
 
 store::AppliedSequence apply_sequence_text(Context& ctx, const std::string& text,
                                            core::Timestamp now) {
-  auto reading = core::read_sequence(text);
-  auto errors = sequence_errors(reading, ctx.store().prospects().custom_fields());
-  if (!errors.empty()) reject(errors);
-  return require(ctx.store().sequences().apply(reading.sequence, now));
+  auto applied = engine::apply_sequence_text(ctx.store(), text, now);
+  if (!applied) reject(applied.error());
+  return *applied;
 }
 
 void add_sequence_commands(std::vector<Command>& out) {

@@ -4,6 +4,7 @@
 #include <touchpoint/engine/engine.hpp>
 #include <touchpoint/engine/engine_lock.hpp>
 #include <touchpoint/engine/enroller.hpp>
+#include <touchpoint/engine/prospect_intake.hpp>
 
 #include "commands.hpp"
 #include "demo_data.hpp"
@@ -89,17 +90,14 @@ int run_demo(Context& ctx, const Args& args) {
     if (!store.users().find(u.email)) add_user(ctx, u, now);
   }
 
-  auto records = require(core::parse_csv(demo_file("prospects.csv")));
-  auto batch = require(core::read_prospects(records, owners));
-  auto imported = require(store.prospects().import(batch.prospects, batch.custom_columns, now));
+  auto batch = require(engine::read_prospects_csv(store, demo_file("prospects.csv")));
+  auto imported = require(engine::import_prospects(store, batch, now));
   auto applied = apply_sequence_text(ctx, std::string(demo_file("sequence.json")), now);
   auto sequence = *store.sequences().find(std::to_string(applied.id.value));
 
-  std::vector<core::Prospect> prospects;
-  for (const auto& p : batch.prospects) prospects.push_back(*store.prospects().find(p.email));
   engine::EnrollOptions options;
   options.start = start;
-  auto enrolled = require(engine::enroll(store, sequence, prospects, options));
+  auto enrolled = require(engine::enroll(store, sequence, imported.prospects, options));
 
   engine::EngineLock lock(ctx.db_path);
   auto transport = ctx.transport();
@@ -109,8 +107,9 @@ int run_demo(Context& ctx, const Args& args) {
 
   ctx.out << "Demo loaded into " << ctx.db_path.string() << ":\n"
           << "  reps:        " << owners.size() << '\n'
-          << "  prospects:   " << imported.inserted << " new, " << imported.updated << " updated, "
-          << batch.errors.size() << " rows skipped (the sample has one bad row on purpose)\n"
+          << "  prospects:   " << imported.summary.inserted << " new, " << imported.summary.updated
+          << " updated, " << batch.errors.size()
+          << " rows skipped (the sample has one bad row on purpose)\n"
           << "  sequence:    '" << sequence.name << "' (id " << sequence.id.value << ", version "
           << sequence.version << ")\n"
           << "  enrolled:    " << enrolled.enrolled << " (" << enrolled.already_active.size()

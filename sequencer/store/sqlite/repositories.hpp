@@ -142,6 +142,44 @@ class SqliteWorkQueue final : public WorkQueue {
   SQLite::Database& db_;
 };
 
+class SqliteApiTokens final : public ApiTokenRepository {
+ public:
+  explicit SqliteApiTokens(SQLite::Database& db) : db_(db) {}
+  Result<void> add(core::UserId user, const std::string& token_hash, Timestamp now) override;
+  std::optional<core::User> user_of(const std::string& token_hash) override;
+
+ private:
+  SQLite::Database& db_;
+  std::optional<SQLite::Statement> user_of_;  // prepared once: every API request asks
+};
+
+class SqliteTracking final : public TrackingRepository {
+ public:
+  explicit SqliteTracking(SQLite::Database& db) : db_(db) {}
+  std::optional<TrackedStep> step(core::StepRunId step_run) override;
+  void record(const TrackedStep& step, const TrackingHit& hit, ImpliedOpen implied_open,
+              Timestamp now) override;
+  bool unsubscribe(const TrackedStep& step, const std::string& machine, Timestamp now) override;
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteActivity final : public ActivityRepository {
+ public:
+  explicit SqliteActivity(SQLite::Database& db) : db_(db) {}
+  std::vector<ActivityEvent> events_after(std::int64_t after_id, std::size_t limit) override;
+  std::vector<ActivityEvent> prospect_events(core::ProspectId prospect) override;
+  std::int64_t last_event_id() override;
+  ProspectPage search_prospects(const std::string& text, std::size_t limit,
+                                std::size_t offset) override;
+  std::vector<StepKpis> step_kpis(core::SequenceId sequence) override;
+  QueueCounts queue_counts() override;
+
+ private:
+  SQLite::Database& db_;
+};
+
 // Finishes an active enrollment once none of its steps is scheduled or open.
 void finish_if_done(SQLite::Database& db, std::int64_t enrollment_id, Timestamp now);
 

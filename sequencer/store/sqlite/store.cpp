@@ -33,7 +33,10 @@ class SqliteStore final : public Store {
         events_(db_),
         inbound_(db_),
         work_(db_),
-        salesforce_(db_) {
+        salesforce_(db_),
+        api_tokens_(db_),
+        tracking_(db_),
+        activity_(db_) {
     db_.setBusyTimeout(10000);
     // WAL: readers never block the writer; NORMAL sync is durable across application crashes
     // (a power cut may lose the last commits, never consistency).
@@ -53,6 +56,9 @@ class SqliteStore final : public Store {
   InboundRepository& inbound() override { return inbound_; }
   WorkQueue& work() override { return work_; }
   SalesforceRepository& salesforce() override { return salesforce_; }
+  ApiTokenRepository& api_tokens() override { return api_tokens_; }
+  TrackingRepository& tracking() override { return tracking_; }
+  ActivityRepository& activity() override { return activity_; }
 
  private:
   SQLite::Database db_;
@@ -66,6 +72,9 @@ class SqliteStore final : public Store {
   SqliteInbound inbound_;
   SqliteWorkQueue work_;
   SqliteSalesforce salesforce_;
+  SqliteApiTokens api_tokens_;
+  SqliteTracking tracking_;
+  SqliteActivity activity_;
 };
 
 }  // namespace
