@@ -32,9 +32,10 @@ using Query = std::map<std::string, std::string, std::less<>>;  // decoded query
 // Codes: bad_request (400), bad_json (400), unauthorized (401), forbidden (403),
 // not_found (404), conflict (409), invalid (422, with `details` listing every error).
 struct ApiError : std::runtime_error {
-  ApiError(int status, std::string code, std::string message, Json details = nullptr)
-      : std::runtime_error(message), status(status), code(std::move(code)),
-        details(std::move(details)) {}
+  ApiError(int http_status, std::string error_code, const std::string& message,
+           Json error_details = nullptr)
+      : std::runtime_error(message), status(http_status), code(std::move(error_code)),
+        details(std::move(error_details)) {}
   int status;
   std::string code;
   Json details;
@@ -81,12 +82,15 @@ class Service {
   std::optional<core::User> authenticate(std::string_view token);
 
   // --- task queue: GET /api/v1/tasks, POST /api/v1/tasks/{id}/{action} --------------------
-  // Query: owner (email or "me", default me), state (open|completed|skipped, default open),
-  // type (call|task|linkedin|email), view (today|overdue|upcoming, in the owner's zone),
-  // limit (default 50, at most 200), offset. Answers
+  // Query: owner (email, "me" or "all"; default and empty: me), state (open|completed|skipped
+  // |all, default open), type (call|task|linkedin|email), view (today|overdue|upcoming, in the
+  // owner's zone; open tasks only), limit (default 50; more than 200 is cut to 200), offset.
+  // Answers
   // {"tasks":[{id,type,state,due_date,prospect:{id,email,name,company,timezone},
   //            owner:{id,email,name},sequence:{id,name},step,title,note,subject,
-  //            snoozed_until,outcome,notes}], "total", "limit", "offset", "next_offset"|null}.
+  //            snoozed_until,outcome,notes, due_at,view|null,enrollment,body (manual emails),
+  //            sent_message_id,closed_at}], "total", "limit", "offset", "next_offset"|null}.
+  // A bad parameter is bad_request (400) with details {"field": name}; so are bad body fields.
   Json list_tasks(const core::User& me, const Query& query, core::Timestamp now);
   Json get_task(core::TaskId id);  // {"task":{...}} with the same fields
   // action: complete {"outcome","notes","sent_message_id"?}, skip {"notes"?},
@@ -97,18 +101,28 @@ class Service {
 
   // --- sequences ---------------------------------------------------------------------------
   Json list_sequences();                          // {"sequences":[{id,name,version,steps,active_enrollments}]}
-  Json get_sequence(std::string_view id_or_name); // {"sequence":{..., "steps":[{position,type,day,send_mode,subject,kpis:{...}}]}}
-  Json sequence_versions(std::string_view id_or_name);  // {"versions":[{number,id}]}
+  // {"sequence":{id,name,version,steps,active_enrollments, settings:{timezone,fixed_timezone,
+  //  default_timezone,skip_weekends,send_window|null,exit_on,exclusive,track,
+  //  stop_company_on_reply}, "steps":[{position,type,day,send_mode,at,subject,note,creates_task,
+  //  kpis:{sent,opened,clicked,replied,unsubscribed,machine_opened,tasks_open,tasks_completed,
+  //  tasks_skipped}}]}}. KPIs count every version's enrollments by step position; opened and
+  // clicked count steps people opened/clicked (machine hits apart, in machine_opened); a reply
+  // counts for the last step sent before it.
+  Json get_sequence(std::string_view id_or_name);
+  Json sequence_versions(std::string_view id_or_name);  // {"id","name","versions":[{number,id}]}
   // The body is a sequence file (DESIGN.md §3). invalid (422) lists every error.
   // Answers {"id","version","changed"}.
   Json apply_sequence(std::string_view body, core::Timestamp now);
 
   // --- enrollments -------------------------------------------------------------------------
   // {"sequence": id or name, "prospect_ids": [..], "owner"?: email (default me), "start"?: ISO}
-  // Answers {"enrolled": N, "already_active": [ids], "excluded": [...]}.
+  // Answers {"sequence":{id,name},"version","enrolled": N, "already_active": [prospect ids],
+  // "excluded": [{"message"}]}. Unknown prospect ids: not_found with details.ids.
   Json enroll(const core::User& me, const Json& body, core::Timestamp now);
   // A prospects CSV (DESIGN.md §4) imported, then enrolled. Query: sequence, owner?, start?.
-  // Answers {"imported","updated","enrolled","already_active","errors":[{"line","message"}]}.
+  // Without owner, each prospect goes to its own owner, or to `me` when it has none.
+  // Answers {"sequence","version","imported","updated","enrolled","already_active":[ids],
+  // "errors":[{"line","email","message"}]}; an unreadable file is invalid (422).
   Json enroll_csv(const core::User& me, const Query& query, std::string_view csv,
                   core::Timestamp now);
   // action: pause {"until"?: ISO}, resume {}, exit {"cause"?: "manual"}. Answers {"enrollment":{...}}.
@@ -116,13 +130,19 @@ class Service {
                          core::Timestamp now);
 
   // --- prospects ---------------------------------------------------------------------------
-  // Query: q (matches email, name or company), limit, offset. {"prospects":[...], "total"}
+  // Query: q (matches email, name or company), limit, offset.
+  // {"prospects":[{id,email,name,first_name,last_name,company,title,phone,timezone,owner,
+  //   salesforce_id,custom}], "total", "limit", "offset", "next_offset"}
   Json search_prospects(const Query& query);
-  // {"prospect":{...}, "enrollments":[...], "events":[{id,at,type,detail}], "tasks":[...]}
+  // {"prospect":{...}, "enrollments":[{id,sequence:{id,name},version_id,prospect,owner,state,
+  //   exit_cause,paused_until,start,zone}], "events":[{id,at,type,detail,...as the feed's data}],
+  //   "tasks":[...as list_tasks]}
   Json prospect_timeline(core::ProspectId id);
 
   // --- live feed: GET /api/v1/feed ---------------------------------------------------------
-  // Events with id > after_id, oldest first, at most `limit`.
+  // Events with id > after_id, oldest first, at most `limit`. Each `data` is
+  // {id,at,type,detail,machine (bool),machine_kind|null,prospect:{id,email,name}|null,
+  //  enrollment:{id,state,sequence:{id,name}}|null,step|null,step_run|null,message|null,subject}.
   std::vector<FeedEvent> feed_after(std::int64_t after_id, std::size_t limit);
   std::int64_t last_event_id();
 
@@ -133,7 +153,9 @@ class Service {
   TrackingReply open(std::string_view token, const Hit& hit, core::Timestamp now);
   TrackingReply click(std::string_view token, const Hit& hit, core::Timestamp now);
   // GET: the confirmation page (a form that POSTs back). POST (RFC 8058 one-click or the
-  // form): ends the enrollment with cause unsubscribe and records the event; idempotent.
+  // form): ends the enrollment with cause unsubscribe (and the prospect's other live
+  // enrollments: they asked for no more email), marks the prospect unsubscribed and records
+  // the event once; a repeat POST answers the same page and changes nothing.
   TrackingReply unsubscribe_page(std::string_view token, core::Timestamp now);
   TrackingReply unsubscribe(std::string_view token, const Hit& hit, core::Timestamp now);
 
