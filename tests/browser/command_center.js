@@ -18,7 +18,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 
-const BIN = process.argv[2] ?? process.env.TOUCHPOINT_BIN;
+const BIN_ARG = process.argv[2] ?? process.env.TOUCHPOINT_BIN;
+const BIN = BIN_ARG && path.resolve(BIN_ARG);  // the CLI runs with the temporary directory as cwd
 const ARTIFACTS = path.resolve(process.argv[3] ?? process.env.TOUCHPOINT_ARTIFACTS ?? 'artifacts');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const REP = 'rep.anna@touchpoint.test';
