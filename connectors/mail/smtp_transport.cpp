@@ -1,5 +1,6 @@
 #include <touchpoint/mail/smtp_transport.hpp>
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -15,6 +16,7 @@
 #include <touchpoint/mail/mime.hpp>
 
 #include "nodelay_socket.hpp"
+#include "smtp_session.hpp"
 #include "vmime_platform.hpp"
 #include "vmime_support.hpp"
 
@@ -25,6 +27,9 @@ using detail::describe;
 using detail::load_certificates;
 using detail::one_line;
 using detail::without_secret;
+
+// A server reached in plain text that sends nothing for this long is given up.
+constexpr std::chrono::milliseconds kPlainTimeout{60000};
 
 // The SMTP command verb ("RCPT", "DATA"): never the arguments, which for AUTH hold secrets.
 std::string command_verb(const std::string& command) {
@@ -69,21 +74,45 @@ class LastReplyTracerFactory final : public vmime::net::tracerFactory {
 
 }  // namespace
 
-// The vmime session and its SMTP service, connected or not.
+// The vmime session and its SMTP service, connected or not, and the last line its server sent.
 struct SmtpTransport::Connection {
   vmime::shared_ptr<vmime::net::session> session;
   vmime::shared_ptr<vmime::net::transport> transport;
-};
+  std::shared_ptr<std::string> last_reply = std::make_shared<std::string>();
+  // Instead of the above, for a server reached in plain text without a login.
+  std::unique_ptr<detail::SmtpSession> plain;
 
-SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settings)) {}
-
-SmtpTransport::~SmtpTransport() {
-  if (connection_ && connection_->transport) {
+  ~Connection() {
     try {
-      if (connection_->transport->isConnected()) connection_->transport->disconnect();
+      if (transport && transport->isConnected()) transport->disconnect();
     } catch (...) {  // closing on the way out: nothing useful to do about a failure
     }
   }
+};
+
+SmtpTransport::SmtpTransport(SmtpSettings settings) : settings_(std::move(settings)) {
+  if (settings_.connections == 0) settings_.connections = 1;
+}
+
+SmtpTransport::~SmtpTransport() = default;
+
+std::unique_ptr<SmtpTransport::Connection> SmtpTransport::check_out() {
+  std::unique_lock lock(mutex_);
+  freed_.wait(lock, [&] { return !idle_.empty() || busy_ < settings_.connections; });
+  ++busy_;
+  if (idle_.empty()) return std::make_unique<Connection>();
+  auto connection = std::move(idle_.back());
+  idle_.pop_back();
+  return connection;
+}
+
+void SmtpTransport::check_in(std::unique_ptr<Connection> connection) {
+  {
+    std::lock_guard lock(mutex_);
+    --busy_;
+    if (connection) idle_.push_back(std::move(connection));
+  }
+  freed_.notify_one();
 }
 
 core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
@@ -95,19 +124,34 @@ core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
   } catch (const std::exception& e) {
     return {core::SendStatus::transient, std::string("building MIME: ") + e.what()};
   }
+  auto connection = check_out();
+  auto outcome = submit(*connection, message, mime);
+  // After any failure the session's state is unknown (a pipelined reply may be left unread):
+  // drop the connection; the next send opens a fresh one.
+  if (outcome.status != core::SendStatus::sent) connection.reset();
+  check_in(std::move(connection));
+  return outcome;
+}
 
-  std::lock_guard lock(mutex_);
-  last_reply_->clear();
+core::SendOutcome SmtpTransport::submit(Connection& connection,
+                                        const core::OutgoingMessage& message,
+                                        const std::string& mime) {
+  if (settings_.tls == SmtpSettings::Tls::none && settings_.username.empty()) {
+    if (!connection.plain)
+      connection.plain = std::make_unique<detail::SmtpSession>(settings_.host, settings_.port,
+                                                               kPlainTimeout);
+    return connection.plain->send(message.from_email, message.to_email, mime);
+  }
+  connection.last_reply->clear();
   core::SendOutcome outcome;
   try {
     detail::ensure_vmime_platform();
-    if (!connection_ || !connection_->transport || !connection_->transport->isConnected()) {
-      connection_.reset();
-      auto fresh = std::make_unique<Connection>();
-      fresh->session = vmime::net::session::create();
+    if (!connection.transport || !connection.transport->isConnected()) {
+      connection.transport.reset();
+      connection.session = vmime::net::session::create();
       const bool implicit = settings_.tls == SmtpSettings::Tls::implicit;
-      fresh->transport = fresh->session->getTransport(implicit ? "smtps" : "smtp");
-      auto& t = *fresh->transport;
+      auto transport = connection.session->getTransport(implicit ? "smtps" : "smtp");
+      auto& t = *transport;
       t.setProperty("server.address", settings_.host);
       t.setProperty("server.port", static_cast<vmime::port_t>(settings_.port));
       const bool starttls = settings_.tls == SmtpSettings::Tls::starttls;
@@ -118,7 +162,7 @@ core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
         t.setProperty("auth.username", settings_.username);
         t.setProperty("auth.password", settings_.password);
       }
-      t.setTracerFactory(vmime::make_shared<LastReplyTracerFactory>(last_reply_));
+      t.setTracerFactory(vmime::make_shared<LastReplyTracerFactory>(connection.last_reply));
       t.setSocketFactory(vmime::make_shared<detail::NoDelaySocketFactory>(
           settings_.no_delay == SmtpSettings::NoDelay::on ? detail::TcpNoDelay::on
                                                           : detail::TcpNoDelay::off));
@@ -129,7 +173,7 @@ core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
         t.setCertificateVerifier(verifier);
       }
       t.connect();
-      connection_ = std::move(fresh);
+      connection.transport = std::move(transport);
     }
 
     // vmime ends DATA with "\r\n.\r\n", whose CRLF ends the last line (RFC 5321 4.1.1.4):
@@ -140,9 +184,9 @@ core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
     vmime::mailboxList recipients;
     recipients.appendMailbox(
         vmime::make_shared<vmime::mailbox>(vmime::emailAddress(message.to_email)));
-    connection_->transport->send(vmime::mailbox(vmime::emailAddress(message.from_email)),
-                                 recipients, stream, size);
-    outcome = {core::SendStatus::sent, one_line(*last_reply_)};
+    connection.transport->send(vmime::mailbox(vmime::emailAddress(message.from_email)),
+                               recipients, stream, size);
+    outcome = {core::SendStatus::sent, one_line(*connection.last_reply)};
   } catch (const vmime::net::smtp::SMTPMessageSizeExceedsMaxLimitsException& e) {
     outcome = {core::SendStatus::permanent, "552 message too large: " + describe(e)};
   } catch (const vmime::net::smtp::SMTPMessageSizeExceedsCurLimitsException& e) {
@@ -150,11 +194,12 @@ core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
   } catch (const vmime::net::smtp::SMTPCommandError& e) {
     outcome = classify(e);
   } catch (const vmime::exceptions::authentication_error& e) {
-    outcome = {core::SendStatus::permanent,
-               "auth: " + one_line(e.response()) + " (last reply: " + one_line(*last_reply_) + ")"};
+    outcome = {core::SendStatus::permanent, "auth: " + one_line(e.response()) +
+                                                " (last reply: " + one_line(*connection.last_reply) +
+                                                ")"};
   } catch (const vmime::exceptions::authentication_exception& e) {
     outcome = {core::SendStatus::permanent,
-               "auth: " + describe(e) + " (last reply: " + one_line(*last_reply_) + ")"};
+               "auth: " + describe(e) + " (last reply: " + one_line(*connection.last_reply) + ")"};
   } catch (const vmime::security::cert::certificateException& e) {
     outcome = {core::SendStatus::transient, "tls: server certificate: " + describe(e)};
   } catch (const vmime::exceptions::tls_exception& e) {
@@ -165,16 +210,6 @@ core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
     outcome = {core::SendStatus::transient, "smtp " + settings_.host + ": " + e.what()};
   } catch (...) {
     outcome = {core::SendStatus::transient, "smtp " + settings_.host + ": unknown failure"};
-  }
-
-  // After any failure the session's state is unknown (a pipelined reply may be left unread):
-  // drop the connection; the next send opens a fresh one.
-  if (outcome.status != core::SendStatus::sent && connection_) {
-    try {
-      if (connection_->transport->isConnected()) connection_->transport->disconnect();
-    } catch (...) {  // already broken: dropping it is all that is left
-    }
-    connection_.reset();
   }
   outcome.detail = without_secret(std::move(outcome.detail), settings_.password);
   return outcome;

@@ -1,7 +1,15 @@
 #include <touchpoint/engine/engine.hpp>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
 
 #include "step_runner.hpp"
 
@@ -65,37 +73,163 @@ TickReport Engine::send_queued(core::Timestamp now) {
       s.sent.push_back(now);
       return std::nullopt;
     };
+  auto tally = [&](const std::string& from_email, const core::SendOutcome& outcome) {
+    switch (outcome.status) {
+      case core::SendStatus::sent:
+        ++report.sent;
+        break;
+      case core::SendStatus::transient:
+        ++report.deferred;
+        break;
+      case core::SendStatus::permanent:
+        ++report.failed;
+        break;
+    }
+    if (outcome.status != core::SendStatus::sent && gate) {
+      // Not sent: it no longer counts against its mailbox (as in sent_since).
+      auto& sent = sender(from_email).sent;
+      if (auto it = std::find(sent.begin(), sent.end(), now); it != sent.end()) sent.erase(it);
+    }
+  };
   // Each commit records the messages just sent and marks the next ones `sending` before the
   // first byte leaves: a crash leaves only those in the transport's hands `sending`, and
   // recover() turns them `unknown` instead of resending. The throttle is asked before a
   // message is marked, inside the same commit.
   std::vector<std::pair<core::MessageId, core::SendOutcome>> outcomes;
+  if (config_.send_workers > 1) {
+    send_in_parallel(now, gate, tally);
+    return report;
+  }
   for (auto group = store_.messages().advance({}, config_.send_group, now, gate); !group.empty();
        group = store_.messages().advance(outcomes, config_.send_group, now, gate)) {
     outcomes.clear();
     for (auto& message : group) {
       message.date = now;
       auto outcome = transport_->send(message);
-      switch (outcome.status) {
-        case core::SendStatus::sent:
-          ++report.sent;
-          break;
-        case core::SendStatus::transient:
-          ++report.deferred;
-          break;
-        case core::SendStatus::permanent:
-          ++report.failed;
-          break;
-      }
-      if (outcome.status != core::SendStatus::sent && gate) {
-        // Not sent: it no longer counts against its mailbox (as in sent_since).
-        auto& sent = sender(message.from_email).sent;
-        if (auto it = std::find(sent.begin(), sent.end(), now); it != sent.end()) sent.erase(it);
-      }
+      tally(message.from_email, outcome);
       outcomes.emplace_back(message.id, std::move(outcome));
     }
   }
   return report;
+}
+
+namespace {
+
+// Hands messages to a thread-safe transport on several threads at once. Only the caller's
+// thread touches the store: it submits what advance() marked `sending` and collects what
+// completed.
+class SendPool {
+ public:
+  struct Completed {
+    core::OutgoingMessage message;
+    core::SendOutcome outcome;
+    std::exception_ptr fault;  // the transport threw: the message stays `sending`
+  };
+
+  SendPool(core::MailTransport& transport, std::size_t workers) : transport_(transport) {
+    threads_.reserve(workers);
+    for (std::size_t i = 0; i < workers; ++i)
+      threads_.emplace_back([this] {
+        ::pthread_setname_np(::pthread_self(), "tp-send");  // for top, perf and gdb
+        work();
+      });
+  }
+  ~SendPool() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    jobs_ready_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  SendPool(const SendPool&) = delete;
+  SendPool& operator=(const SendPool&) = delete;
+
+  void submit(std::vector<core::OutgoingMessage>& messages) {
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& m : messages) jobs_.push_back(std::move(m));
+    }
+    jobs_ready_.notify_all();
+  }
+
+  // Blocks until at least `at_least` sends have completed; returns every completed one.
+  std::vector<Completed> wait_completed(std::size_t at_least) {
+    std::unique_lock lock(mutex_);
+    done_ready_.wait(lock, [&] { return done_.size() >= at_least; });
+    return std::exchange(done_, {});
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      std::unique_lock lock(mutex_);
+      jobs_ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      Completed c{std::move(jobs_.front()), {}, nullptr};
+      jobs_.pop_front();
+      lock.unlock();
+      try {
+        c.outcome = transport_.send(c.message);
+      } catch (...) {
+        c.fault = std::current_exception();
+      }
+      lock.lock();
+      done_.push_back(std::move(c));
+      lock.unlock();
+      done_ready_.notify_one();  // the caller re-checks its count
+    }
+  }
+
+  core::MailTransport& transport_;
+  std::mutex mutex_;
+  std::condition_variable jobs_ready_;
+  std::condition_variable done_ready_;
+  std::deque<core::OutgoingMessage> jobs_;
+  std::vector<Completed> done_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+// A sliding window: at most send_group messages are `sending` at once (the most a crash can
+// leave `unknown`). Each commit records every send completed since the last one and marks as
+// many new messages `sending`, so the transport is never idle while the store writes.
+void Engine::send_in_parallel(
+    core::Timestamp now, const store::SendGate& gate,
+    const std::function<void(const std::string&, const core::SendOutcome&)>& tally) {
+  const std::size_t window = std::max(config_.send_group, config_.send_workers);
+  SendPool pool(*transport_, config_.send_workers);
+  auto start = [&](std::vector<core::OutgoingMessage> group) {
+    for (auto& m : group) m.date = now;
+    const std::size_t n = group.size();
+    pool.submit(group);
+    return n;
+  };
+  std::size_t in_flight = start(store_.messages().advance({}, window, now, gate));
+  std::exception_ptr fault;
+  std::vector<std::pair<core::MessageId, core::SendOutcome>> outcomes;
+  while (in_flight > 0) {
+    outcomes.clear();
+    // Commit in groups of a quarter of the window: fewer, larger transactions, while the other
+    // three quarters keep the transport busy.
+    const std::size_t group = std::clamp<std::size_t>(window / 4, 1, in_flight);
+    for (auto& c : pool.wait_completed(group)) {
+      --in_flight;
+      if (c.fault) {
+        // Left `sending`, so recover() makes it `unknown`: the transport may have sent it.
+        if (!fault) fault = c.fault;
+        continue;
+      }
+      tally(c.message.from_email, c.outcome);
+      outcomes.emplace_back(c.message.id, std::move(c.outcome));
+    }
+    // After a fault nothing new starts; what is in flight still has its outcome recorded.
+    const std::size_t refill = fault ? 0 : window - in_flight;
+    in_flight += start(store_.messages().advance(outcomes, refill, now, gate));
+  }
+  if (fault) std::rethrow_exception(fault);
 }
 
 TickReport Engine::tick(core::Timestamp now,

@@ -18,6 +18,10 @@ struct EngineConfig {
   std::size_t claim_batch = 500;  // steps per claiming transaction
   std::size_t send_group = 1;     // messages marked `sending` at once: the most a crash can
                                   // leave `unknown` (the sender's pipeline depth)
+  std::size_t send_workers = 1;   // messages handed to the transport at once, each on its own
+                                  // thread; 1: one at a time on the caller's thread. Above 1
+                                  // the transport must be thread-safe; at most send_group
+                                  // are in flight, each commit refilling what completed
   std::string public_url;         // for unsubscribe links and tracking; empty: mailto only
   std::string tracking_secret;    // signs the tracking tokens; a secret: never logged
   // The send limits of a sender's mailbox, by the From address; empty function or nullopt:
@@ -57,6 +61,11 @@ class Engine {
   TickReport send_queued(core::Timestamp now);
 
  private:
+  // send_queued() with send_workers > 1: the sliding window of sends in flight.
+  void send_in_parallel(
+      core::Timestamp now, const store::SendGate& gate,
+      const std::function<void(const std::string&, const core::SendOutcome&)>& tally);
+
   store::Store& store_;
   core::MailTransport* transport_;
   EngineConfig config_;

@@ -2,12 +2,15 @@
 // A MailTransport that submits messages over SMTP (vmime's SMTP service) to one mailbox's
 // submission server: plain, STARTTLS or implicit TLS, with AUTH when a username is set.
 
+#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <touchpoint/core/ports.hpp>
 
@@ -25,6 +28,9 @@ struct SmtpSettings {
   std::string password;                          // a secret: never logged, never in a SendOutcome
   std::optional<std::filesystem::path> ca_file;  // trust exactly this CA; else /etc/ssl/certs
   NoDelay no_delay = NoDelay::on;
+  // Connections kept open to the server, each carrying one message at a time: concurrent
+  // send() calls use up to this many in parallel, further ones wait for a free one.
+  std::size_t connections = 1;
 };
 
 class SmtpTransport final : public core::MailTransport {
@@ -35,23 +41,32 @@ class SmtpTransport final : public core::MailTransport {
   SmtpTransport(const SmtpTransport&) = delete;
   SmtpTransport& operator=(const SmtpTransport&) = delete;
 
-  // Submits build_mime(message) from message.from_email to message.to_email over the one
-  // connection this object keeps (opened on the first call, reopened after any failure).
+  // Submits build_mime(message) from message.from_email to message.to_email over one of the
+  // connections this object keeps (each opened when first needed, reopened after a failure).
   // Returns `sent` with the server's reply; `transient` for a 4xx reply, a connection fault or
   // a timeout, and a server certificate that does not verify (detail starts with "tls: "; a
   // configuration fault, not the prospect's, so not a bounce); `permanent` for a 5xx reply
   // (detail: code and the server's text), a message build_mime refuses, and an authentication
   // failure (detail starts with "auth: "). Never throws; the password never appears in a
   // detail.
-  // Thread-safe: calls are serialized on the one connection.
+  // Thread-safe: MIME is built on the caller's thread; at most settings.connections calls
+  // talk to the server at once, one per connection, the others wait for a free connection.
   core::SendOutcome send(const core::OutgoingMessage& message) override;
 
  private:
   struct Connection;
+  // A connected or not-yet-connected connection; waits while all are busy.
+  std::unique_ptr<Connection> check_out();
+  // Returns it to the pool; null when it was dropped after a failure.
+  void check_in(std::unique_ptr<Connection> connection);
+  core::SendOutcome submit(Connection& connection, const core::OutgoingMessage& message,
+                           const std::string& mime);
+
   SmtpSettings settings_;
   std::mutex mutex_;
-  std::unique_ptr<Connection> connection_;
-  std::shared_ptr<std::string> last_reply_ = std::make_shared<std::string>();  // from the server
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t busy_ = 0;  // connections checked out
 };
 
 }  // namespace touchpoint::mail

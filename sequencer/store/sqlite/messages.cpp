@@ -63,6 +63,7 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
     Timestamp now, const SendGate& gate) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
   if (!outcomes.empty()) {
+    EventWriter events(db_);  // one prepared INSERT for the whole group
     SQLite::Statement update(
         db_,
         "UPDATE messages SET state = ?1, detail = ?2, sent_at = CASE ?1 WHEN 'sent' THEN ?3 END, "
@@ -88,7 +89,7 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
       const char* event = state == DeliveryState::sent     ? "sent"
                           : state == DeliveryState::failed ? "hard_bounce"
                                                            : "deferred";
-      append_event(db_, now, event, enrollment, 0, step, id.value, outcome.detail);
+      events.append(now, event, enrollment, 0, step, id.value, outcome.detail);
     }
   }
   std::vector<core::OutgoingMessage> started;
