@@ -7,7 +7,9 @@
 // Checks, in order: sign-in shows the demo rep's tasks; completing one removes it from the
 // queue (and the server agrees); an open recorded by the server (the tracking pixel of a sent
 // demo email) appears in the live feed without a reload; switching to Korean translates the
-// page and sets <html lang>. Screenshots of each step go to ARTIFACTS_DIR.
+// page and sets <html lang>. On the way it opens the demo sequence (one row per step) and
+// enrolls from a CSV with one bad line (reported by number). Screenshots of each step go to
+// ARTIFACTS_DIR.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -176,13 +178,37 @@ async function main() {
     assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
     await shot('05-feed-open');
 
-    // 4. Korean: <html lang>, the tabs and the navigation are translated.
+    // 4. Sequences: the demo sequence's steps with their send modes and KPIs.
+    const sequences = (await api('GET', '/api/v1/sequences')).sequences;
+    const demo = (await api('GET', `/api/v1/sequences/${sequences[0].id}`)).sequence;
+    await page.getByRole('navigation').getByRole('link', { name: 'Sequences' }).click();
+    await page.getByRole('link', { name: demo.name }).click();
+    await page.locator('table.steps tbody tr').nth(demo.steps.length - 1).waitFor();
+    assert.equal(await page.locator('table.steps tbody tr').count(), demo.steps.length, 'one row per step');
+    await page.locator('table.steps').getByText('Reply in thread').waitFor();
+    await shot('06-sequence');
+
+    // 5. Enrollment from a CSV: the good rows enroll, the bad one is reported by its line.
+    await page.getByRole('navigation').getByRole('link', { name: 'Enroll' }).click();
+    await page.getByLabel('CSV file').setInputFiles({
+      name: 'prospects.csv', mimeType: 'text/csv',
+      buffer: Buffer.from('email,first_name,last_name,company\nnew.prospect@example.se,Nova,Lind,Exempel AB\nnot-an-email,Bad,Row,Nowhere\n'),
+    });
+    await page.getByRole('button', { name: 'Upload and enroll' }).click();
+    const errors = page.locator('.enroll-result table.errors tbody tr');
+    await errors.first().waitFor();
+    assert.equal(await errors.count(), 1, 'exactly the bad line is reported');
+    assert.equal((await errors.locator('td').first().textContent()).trim(), '3', 'the bad row is line 3');
+    await shot('07-enroll-csv');
+
+    // 6. Korean: <html lang>, the tabs and the navigation are translated.
+    await page.getByRole('navigation').getByRole('link', { name: 'Queue' }).click();
     await page.getByLabel('Language').selectOption('ko');
     await page.getByRole('tab', { name: /기한 지남/ }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
     await page.getByRole('navigation').getByText('작업 목록').waitFor();
     await page.locator('.feed-item[data-type="open"] .feed-type').getByText('열람함').first().waitFor();
-    await shot('06-korean');
+    await shot('08-korean');
 
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
     console.log(`ok: command center against ${base}; screenshots in ${ARTIFACTS}`);
