@@ -155,7 +155,7 @@ export function createSequences({ root, showError, clearError }) {
   function applies(step, key) {
     const createsTask = step.creates_task ?? (step.type !== 'email' || sendMode(step) === 'manual');
     if (EMAIL_KPIS.includes(key)) return step.type === 'email';
-    if (TASK_KPIS.includes(key)) return createsTask;
+    if (TASK_KPIS.includes(key) || key === 'tasks') return createsTask;
     return true;
   }
 
@@ -164,17 +164,29 @@ export function createSequences({ root, showError, clearError }) {
     for (const step of steps) for (const [key, value] of Object.entries(step.kpis ?? {})) {
       if (typeof value === 'number' && !key.endsWith('_rate')) keys.add(key);
     }
-    return [...KPI_ORDER.filter((k) => keys.has(k)), ...[...keys].filter((k) => !KPI_ORDER.includes(k))];
+    // Proxy opens sit in the Opened cell and the three task counts share one Tasks column,
+    // so the table stays readable on a laptop.
+    const shown = [...KPI_ORDER.filter((k) => keys.has(k)), ...[...keys].filter((k) => !KPI_ORDER.includes(k))]
+      .filter((k) => k !== 'machine_opened' && !TASK_KPIS.includes(k));
+    if (TASK_KPIS.some((k) => keys.has(k))) shown.push('tasks');
+    return shown;
   }
 
   // "12 (34 %)" for opens, clicks and replies: the share of sent.
   function kpiCell(kpis, key) {
+    if (key === 'tasks') {
+      const parts = TASK_KPIS.filter((k) => typeof kpis[k] === 'number')
+        .map((k) => h('span', { class: 'task-count' }, t(`sequences.${k}`, { n: kpis[k] })));
+      return parts.length ? parts : '–';
+    }
     const value = kpis[key];
     if (typeof value !== 'number') return '–';
     const sent = kpis.sent;
     const rate = kpis[`${key}_rate`] ?? (RATED.includes(key) && sent ? value / sent : null);
-    return rate === null || rate === undefined ? formatNumber(value)
-      : [formatNumber(value), h('span', { class: 'muted' }, ` (${formatPercent(rate)})`)];
+    const proxies = key === 'opened' && kpis.machine_opened
+      ? h('span', { class: 'muted machine-count' }, t('sequences.proxy_opens', { n: kpis.machine_opened })) : null;
+    return rate === null || rate === undefined ? [formatNumber(value), proxies]
+      : [formatNumber(value), h('span', { class: 'muted' }, ` (${formatPercent(rate)})`), proxies];
   }
 
   function backLink() {
