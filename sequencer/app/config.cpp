@@ -126,6 +126,59 @@ core::Result<Mailbox> read_mailbox(const std::filesystem::path& path, const std:
   return mailbox;
 }
 
+// The bridge's keys (`touchpoint serve`).
+core::Result<ServeSettings> read_serve(const std::filesystem::path& path, const nlohmann::json& doc) {
+  ServeSettings serve;
+  auto whole = [&](const nlohmann::json& object, const std::string& where, const char* key,
+                   long long min, long long max, auto& target) -> std::optional<core::Error> {
+    auto v = object.find(key);
+    if (v == object.end() || v->is_null()) return std::nullopt;
+    if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max)
+      return bad(path, where + key,
+                 "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max))
+          .value();
+    target = static_cast<std::remove_reference_t<decltype(target)>>(v->get<long long>());
+    return std::nullopt;
+  };
+  if (auto e = whole(doc, "", "threads", 1, 256, serve.threads)) return tl::unexpected(*e);
+  if (auto it = doc.find("cors_origins"); it != doc.end() && !it->is_null()) {
+    if (!it->is_array()) return bad(path, "cors_origins", "must be a list of origins");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string() || (*it)[i].get<std::string>().empty())
+        return bad(path, "cors_origins[" + std::to_string(i) + "]",
+                   "must be an origin such as \"https://mail.example.com\" or \"*\"");
+      serve.cors_origins.push_back((*it)[i].get<std::string>());
+    }
+  }
+  if (auto it = doc.find("tls"); it != doc.end() && !it->is_null()) {
+    if (!it->is_object()) return bad(path, "tls", "must be an object with cert_file and key_file");
+    auto cert = string_member(path, *it, "tls", "cert_file");
+    if (!cert) return tl::unexpected(cert.error());
+    auto key = string_member(path, *it, "tls", "key_file");
+    if (!key) return tl::unexpected(key.error());
+    if (cert->empty()) return bad(path, "tls.cert_file", "is required with tls");
+    if (key->empty()) return bad(path, "tls.key_file", "is required with tls");
+    serve.tls_cert_file = *cert;
+    serve.tls_key_file = *key;
+  }
+  if (auto it = doc.find("limits"); it != doc.end() && !it->is_null()) {
+    if (!it->is_object()) return bad(path, "limits", "must be an object");
+    if (auto e = whole(*it, "limits.", "body_bytes", 1024, 1LL << 30, serve.body_bytes))
+      return tl::unexpected(*e);
+    if (auto e = whole(*it, "limits.", "header_bytes", 1024, 1LL << 20, serve.header_bytes))
+      return tl::unexpected(*e);
+    if (auto e = whole(*it, "limits.", "read_timeout_seconds", 1, 3600, serve.read_timeout_seconds))
+      return tl::unexpected(*e);
+    if (auto e = whole(*it, "limits.", "idle_timeout_seconds", 1, 3600, serve.idle_timeout_seconds))
+      return tl::unexpected(*e);
+  }
+  if (auto it = doc.find("static_dir"); it != doc.end() && !it->is_null()) {
+    if (!it->is_string()) return bad(path, "static_dir", "must be a string");
+    serve.static_dir = it->get<std::string>();
+  }
+  return serve;
+}
+
 }  // namespace
 
 core::Result<Config> load_config(const std::filesystem::path& path) {
@@ -174,6 +227,16 @@ core::Result<Config> load_config(const std::filesystem::path& path) {
       config.mailboxes.push_back(std::move(*mailbox));
     }
   }
+  if (auto it = doc.find("salesforce"); it != doc.end() && !it->is_null()) {
+    auto settings = salesforce::parse_settings(*it);
+    if (!settings)
+      return core::fail(core::ErrorCode::invalid_input,
+                        path.string() + ": " + settings.error().message);
+    config.salesforce = std::move(*settings);
+  }
+  auto serve = read_serve(path, doc);
+  if (!serve) return tl::unexpected(serve.error());
+  config.serve = std::move(*serve);
   return config;
 }
 

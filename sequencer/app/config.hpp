@@ -12,6 +12,7 @@
 #include <touchpoint/core/throttle.hpp>
 #include <touchpoint/mail/imap_fetcher.hpp>
 #include <touchpoint/mail/smtp_transport.hpp>
+#include <touchpoint/salesforce/settings.hpp>
 
 namespace touchpoint::app {
 
@@ -27,12 +28,28 @@ struct Mailbox {
   core::SendLimits limits;
 };
 
+// `touchpoint serve`: the bridge's settings (top-level keys "threads", "cors_origins", "tls",
+// "limits", "static_dir").
+struct ServeSettings {
+  std::size_t threads = 2;                // worker threads, each with its own connection
+  std::vector<std::string> cors_origins;  // exact origins allowed to call the API, or "*"
+  std::string tls_cert_file;              // "tls": {"cert_file", "key_file"}: HTTPS when set
+  std::string tls_key_file;
+  std::size_t body_bytes = 1024 * 1024;   // "limits": {"body_bytes", "header_bytes",
+  std::size_t header_bytes = 16 * 1024;   //   "read_timeout_seconds", "idle_timeout_seconds"}
+  int read_timeout_seconds = 30;
+  int idle_timeout_seconds = 60;
+  std::filesystem::path static_dir;       // the command center; empty: found near the program
+};
+
 struct Config {
   std::string public_url;       // for unsubscribe links and tracking
   std::string tracking_secret;  // from the variable `secret_env` names; required with public_url
   std::string listen = "127.0.0.1:8080";
   std::filesystem::path outbox;    // where the folder transport writes; empty: beside the db
   std::vector<Mailbox> mailboxes;  // none: messages go to the outbox folder
+  std::optional<salesforce::Settings> salesforce;  // "salesforce": absent when not configured
+  ServeSettings serve;
 };
 
 // Reads `path`. Errors name the key ("mailboxes[0].smtp.port: must be a whole number").
