@@ -127,6 +127,20 @@ Figures measure_ours(const Settings& s, const Variant& v, const fs::path& base,
     require(static_cast<std::int64_t>(tasks ? report.tasks_opened : report.messages_queued) == n,
             "ours: claimed " + std::to_string(report.tasks_opened + report.messages_queued) +
                 " steps, expected " + std::to_string(n));
+    if (tasks) {
+      // The rep sees each task personalized, however the claim stored it.
+      store::TaskFilter first;
+      first.limit = 1;
+      auto listed = store->tasks().list(first);
+      require(listed.size() == 1, "ours: no open task to read back");
+      const auto& task = listed.front();
+      auto prospect = store->prospects().get(task.prospect);
+      require(prospect.has_value(), "ours: a task's prospect is missing");
+      const auto expected = "Call " + prospect->first_name + " at " + prospect->company;
+      require(task.note == expected,
+              "ours: task note '" + task.note + "', expected '" + expected + "'");
+      require(task.title == "Call " + task.prospect_name, "ours: task title '" + task.title + "'");
+    }
   }
   SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
   if (tasks) {
@@ -136,6 +150,12 @@ Figures measure_ours(const Settings& s, const Variant& v, const fs::path& base,
     require(count(db, "SELECT count(*) FROM step_runs WHERE state = 'queued'", 0) == n &&
                 count(db, "SELECT count(*) FROM messages WHERE state = 'queued'", 0) == n,
             "ours: wrong number of queued messages");
+    // Every queued message is rendered: personalized, no tag left.
+    require(count(db,
+                  "SELECT count(*) FROM messages WHERE instr(subject || html, '{{') = 0 "
+                  "AND instr(html, '<p>Hi First') = 1",
+                  0) == n,
+            "ours: a queued message is not personalized");
   }
   require(count(db, "SELECT count(*) FROM step_runs WHERE state = 'scheduled' AND due_at <= ?",
                 to_db(s.now)) == 0,
@@ -242,7 +262,7 @@ Summary run_variant(const Settings& s, const Variant& v, ScratchDir& dir) {
 
 int run(int argc, char** argv) {
   Flags flags(argc, argv);
-  flags.only({"steps", "reps", "dir", "malloc"});
+  flags.only({"steps", "reps", "dir", "malloc", "variant"});
   Settings s;
   s.steps = static_cast<std::size_t>(flags.count("steps", 100000));
   s.reps = static_cast<int>(flags.count("reps", 5));
@@ -259,8 +279,12 @@ int run(int argc, char** argv) {
       s.claim_batch, malloc_mode.c_str(), std::thread::hardware_concurrency(), dir.path().c_str());
   std::fflush(stdout);
 
+  const auto only = flags.text("variant");
+  if (only && *only != "task" && *only != "email")
+    throw std::invalid_argument("--variant: expected task or email, got '" + *only + "'");
   std::vector<std::pair<const Variant*, Summary>> results;
-  for (const auto& v : kVariants) results.emplace_back(&v, run_variant(s, v, dir));
+  for (const auto& v : kVariants)
+    if (!only || *only == v.name) results.emplace_back(&v, run_variant(s, v, dir));
 
   std::printf("medians of %d runs (steps/s)\n", s.reps);
   for (const auto& [v, r] : results) {
@@ -277,6 +301,7 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   return touchpoint::bench::bench_main(
-      "bench_claim_dispatch", "[--steps N] [--reps R] [--dir PATH] [--malloc steady|default]",
+      "bench_claim_dispatch",
+      "[--steps N] [--reps R] [--dir PATH] [--malloc steady|default] [--variant task|email]",
       touchpoint::bench::run, argc, argv);
 }

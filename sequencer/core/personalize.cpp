@@ -232,6 +232,88 @@ std::map<std::string, std::string> merge_fields(const Prospect& prospect, const 
   return fields;
 }
 
+struct TemplateValues::Data {
+  kainjow::mustache::data data{kainjow::mustache::data::type::object};
+};
+
+namespace {
+
+// The names merge_fields sets itself, which a custom column never replaces.
+bool is_merged_name(const std::string& name) {
+  return std::find(std::begin(kKnownProspectColumns), std::end(kKnownProspectColumns), name) !=
+             std::end(kKnownProspectColumns) ||
+         name.starts_with("sender.");
+}
+
+void put(kainjow::mustache::data& object, const std::string& name, const std::string& value) {
+  if (!is_blank(value)) object.set(name, kainjow::mustache::data{value});
+}
+
+}  // namespace
+
+TemplateValues::TemplateValues(const Prospect& prospect, const User& sender,
+                               const std::set<std::string>* only)
+    : data_(std::make_unique<Data>()) {
+  // A custom column with a dot in its name nests like sender.*: the general path handles it.
+  const bool dotted_custom =
+      std::any_of(prospect.custom.begin(), prospect.custom.end(),
+                  [](const auto& c) { return c.first.find('.') != std::string::npos; });
+  if (dotted_custom) {
+    data_->data = to_mustache_data(merge_fields(prospect, sender));
+    return;
+  }
+  // The same data as to_mustache_data(merge_fields(...)), without the map in between, and
+  // with `only` the fields it names.
+  auto& out = data_->data;
+  const auto wanted = [only](const std::string& name) { return !only || only->contains(name); };
+  const auto put_wanted = [&](const std::string& name, const std::string& value) {
+    if (wanted(name)) put(out, name, value);
+  };
+  put_wanted("email", prospect.email);
+  put_wanted("first_name", prospect.first_name);
+  put_wanted("last_name", prospect.last_name);
+  put_wanted("company", prospect.company);
+  put_wanted("title", prospect.title);
+  put_wanted("phone", prospect.phone);
+  put_wanted("timezone", prospect.timezone);
+  put_wanted("owner", prospect.owner_email);
+  put_wanted("salesforce_id", prospect.salesforce_id);
+  for (const auto& [name, value] : prospect.custom)
+    if (!is_merged_name(name)) put_wanted(name, value);
+  const bool sender_named =
+      !only || std::any_of(only->begin(), only->end(), [](const std::string& name) {
+        return name == "sender" || name.starts_with("sender.");
+      });
+  if (!sender_named) return;
+  // The nested sender object replaces a custom column named "sender", as in to_mustache_data.
+  kainjow::mustache::data from{kainjow::mustache::data::type::object};
+  const auto space = sender.name.find(' ');
+  put(from, "first_name", first_name_of(sender.name));
+  put(from, "last_name", space == std::string::npos ? "" : sender.name.substr(space + 1));
+  put(from, "name", sender.name);
+  put(from, "email", sender.email);
+  out.set("sender", from);
+}
+
+TemplateValues::TemplateValues(const std::map<std::string, std::string>& fields)
+    : data_(std::make_unique<Data>(Data{to_mustache_data(fields)})) {}
+
+TemplateValues::TemplateValues(TemplateValues&&) noexcept = default;
+TemplateValues& TemplateValues::operator=(TemplateValues&&) noexcept = default;
+TemplateValues::~TemplateValues() = default;
+
+bool TemplateValues::has(const std::string& name) const {
+  // Blank values were left out, so a value found is a non-blank one.
+  const kainjow::mustache::data* at = &data_->data;
+  for (std::size_t start = 0; at;) {
+    const auto dot = name.find('.', start);
+    at = at->get(name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return at && at->is_string();
+}
+
 struct CompiledTemplate::Parsed {
   std::set<std::string> required;
   kainjow::mustache::mustache mustache;
@@ -264,7 +346,22 @@ Result<std::string> CompiledTemplate::render(const std::map<std::string, std::st
       return fail(ErrorCode::conflict, "missing_field:" + name);
     }
   }
-  std::string rendered = parsed_->mustache.render(to_mustache_data(fields));
+  return render_data(TemplateValues(fields));
+}
+
+Result<std::string> CompiledTemplate::render(const TemplateValues& values) {
+  // Never send a broken greeting: every required field needs a value.
+  for (const auto& name : parsed_->required) {
+    if (!values.has(name)) return fail(ErrorCode::conflict, "missing_field:" + name);
+  }
+  return render_data(values);
+}
+
+Result<std::string> CompiledTemplate::render_data(const TemplateValues& values) {
+  // Straight into one string: kainjow's own render(data) goes through an ostringstream.
+  std::string rendered;
+  parsed_->mustache.render(values.data_->data,
+                           [&rendered](const std::string& part) { rendered += part; });
   if (!parsed_->mustache.is_valid())
     return fail(ErrorCode::invalid_input, parsed_->mustache.error_message());
   return rendered;

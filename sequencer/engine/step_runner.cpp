@@ -9,11 +9,6 @@
 namespace touchpoint::engine {
 namespace {
 
-std::string display_name(const core::Prospect& p) {
-  auto name = core::full_name(p.first_name, p.last_name);
-  return name.empty() ? p.email : name;
-}
-
 std::string domain_of(const std::string& email) {
   auto at = email.rfind('@');
   return at == std::string::npos ? "touchpoint.invalid" : email.substr(at + 1);
@@ -25,53 +20,59 @@ void StepRunner::run(store::WorkBatch& batch, TickReport& report) {
   for (const auto& due : batch.steps()) {
     const auto& seq = sequence(due.version);
     const auto& step = seq.steps.at(static_cast<std::size_t>(due.position - 1));
-    Context c{seq, step, prospect(due.prospect), user(due.owner)};
+    const Context c{seq, step, user(due.owner)};
+    if (step.type != core::StepType::email) {
+      // A call, task or LinkedIn step opens as it is: its title and note are personalized
+      // when the task is read (store::NewTask), so it needs neither prospect nor rendering.
+      store::NewTask task;
+      task.type = step.type;
+      batch.open_task(due, task);
+      ++report.tasks_opened;
+      continue;
+    }
+    // An email, automatic or manual, is personalized now: a missing field excludes it here.
+    // The values are built once, with just the fields its texts name.
+    const auto& prospect = batch.prospect(due);
+    const core::TemplateValues values(prospect, c.owner, &fields_of(due, step));
     if (step.creates_task())
-      open_task(batch, due, c, report);
+      open_manual_email(batch, due, c, values, report);
     else
-      queue_email(batch, due, c, report);
+      queue_email(batch, due, c, prospect, values, report);
   }
 }
 
-void StepRunner::open_task(store::WorkBatch& batch, const store::DueStep& due, const Context& c,
-                           TickReport& report) {
-  const auto fields = core::merge_fields(c.prospect, c.owner);
+void StepRunner::open_manual_email(store::WorkBatch& batch, const store::DueStep& due,
+                                   const Context& c, const core::TemplateValues& values,
+                                   TickReport& report) {
+  // A manual email is personalized like an automatic one, so the rep never starts from a
+  // broken greeting.
+  auto subject = render(due, Part::subject, c.step.message.subject, core::Escape::none, values);
+  auto body =
+      subject ? render(due, Part::body, c.step.message.body, core::Escape::html, values) : subject;
+  if (!body) {
+    batch.exclude(due, body.error().message);
+    ++report.excluded;
+    return;
+  }
   store::NewTask task;
   task.type = c.step.type;
-  task.title = core::task_title(c.step.type, display_name(c.prospect));
-  // Notes are help for the rep, not sent to the prospect: a missing field leaves the raw note.
-  task.note =
-      render(due, Part::note, c.step.note, core::Escape::none, fields).value_or(c.step.note);
-  task.due_date = date::floor<date::days>(core::to_local(due.due_at, *core::find_zone(due.zone)));
-  if (c.step.type == core::StepType::email) {
-    // A manual email is personalized like an automatic one, so the rep never starts from a
-    // broken greeting.
-    auto subject = render(due, Part::subject, c.step.message.subject, core::Escape::none, fields);
-    auto body = subject ? render(due, Part::body, c.step.message.body, core::Escape::html, fields)
-                        : subject;
-    if (!body) {
-      batch.exclude(due, body.error().message);
-      ++report.excluded;
-      return;
-    }
-    task.subject = *subject;
-    task.body = *body;
-  }
+  task.subject = *subject;
+  task.body = *body;
   batch.open_task(due, task);
   ++report.tasks_opened;
 }
 
 void StepRunner::queue_email(store::WorkBatch& batch, const store::DueStep& due, const Context& c,
+                             const core::Prospect& prospect, const core::TemplateValues& values,
                              TickReport& report) {
-  const auto fields = core::merge_fields(c.prospect, c.owner);
   core::OutgoingMessage m;
-  auto body = render(due, Part::body, c.step.message.body, core::Escape::html, fields);
+  auto body = render(due, Part::body, c.step.message.body, core::Escape::html, values);
   std::optional<store::ThreadParent> parent;
   if (c.step.mode == core::SendMode::thread_previous)
     parent = batch.thread_parent(due.enrollment, due.position);
   core::Result<std::string> subject =
       parent ? core::Result<std::string>(core::reply_subject(parent->subject))
-             : render(due, Part::subject, c.step.message.subject, core::Escape::none, fields);
+             : render(due, Part::subject, c.step.message.subject, core::Escape::none, values);
   if (!subject || !body) {
     batch.exclude(due, (!subject ? subject : body).error().message);
     ++report.excluded;
@@ -87,18 +88,34 @@ void StepRunner::queue_email(store::WorkBatch& batch, const store::DueStep& due,
     m.in_reply_to = parent->message_id;
     m.references = core::reply_references(parent->references, parent->message_id);
     m.html = core::quote_below(m.html, core::without_open_pixel(parent->html), parent->date,
-                               *core::find_zone(due.zone), parent->from_name, parent->from_email);
+                               zone(due.zone), parent->from_name, parent->from_email);
   }
   m.message_id = new_message_id(due, c.owner.email);
   m.date = due.due_at;
   m.from_name = c.owner.name;
   m.from_email = c.owner.email;
-  m.to_name = display_name(c.prospect) == c.prospect.email ? "" : display_name(c.prospect);
-  m.to_email = c.prospect.email;
+  m.to_name = core::full_name(prospect.first_name, prospect.last_name);
+  if (m.to_name == prospect.email) m.to_name.clear();
+  m.to_email = prospect.email;
   m.unsubscribe_mailto = "mailto:" + c.owner.email + "?subject=unsubscribe";
   if (tracked_urls) m.unsubscribe_url = core::unsubscribe_url(urls);
   batch.queue_message(due, m);
   ++report.messages_queued;
+}
+
+const std::set<std::string>& StepRunner::fields_of(const store::DueStep& due,
+                                                   const core::Step& step) {
+  auto key = std::pair{due.version.value, due.position};
+  auto it = fields_.find(key);
+  if (it == fields_.end()) {
+    std::set<std::string> names;
+    for (const auto* text : {&step.message.subject, &step.message.body}) {
+      // A text that does not parse fails its render; it needs no values.
+      if (auto named = core::analyze_template(*text)) names.merge(named->used);
+    }
+    it = fields_.emplace(key, std::move(names)).first;
+  }
+  return it->second;
 }
 
 std::string StepRunner::new_message_id(const store::DueStep& due, const std::string& sender_email) {
@@ -111,7 +128,7 @@ std::string StepRunner::new_message_id(const store::DueStep& due, const std::str
 
 core::Result<std::string> StepRunner::render(const store::DueStep& due, Part part,
                                              const std::string& text, core::Escape escape,
-                                             const std::map<std::string, std::string>& fields) {
+                                             const core::TemplateValues& values) {
   auto key = std::tuple{due.version.value, due.position, part};
   auto it = templates_.find(key);
   if (it == templates_.end()) {
@@ -119,7 +136,7 @@ core::Result<std::string> StepRunner::render(const store::DueStep& due, Part par
     if (!compiled) return tl::unexpected(compiled.error());
     it = templates_.emplace(key, std::move(*compiled)).first;
   }
-  return it->second.render(fields);
+  return it->second.render(values);
 }
 
 namespace {
@@ -146,14 +163,20 @@ const core::Sequence& StepRunner::sequence(core::SequenceVersionId id) {
       "sequence version");
 }
 
-const core::Prospect& StepRunner::prospect(core::ProspectId id) {
-  return cached(
-      prospects_, id, [&](auto v) { return store_.prospects().get(v); }, "prospect");
-}
-
 const core::User& StepRunner::user(core::UserId id) {
   return cached(
       users_, id, [&](auto v) { return store_.users().get(v); }, "user");
+}
+
+const date::time_zone& StepRunner::zone(const std::string& name) {
+  auto it = zones_.find(name);
+  if (it == zones_.end()) {
+    // Enrollments store a zone the tz database knew when they were made.
+    const auto* found = core::find_zone(name);
+    if (!found) throw std::runtime_error("time zone " + name + " is unknown");
+    it = zones_.emplace(name, found).first;
+  }
+  return *it->second;
 }
 
 }  // namespace touchpoint::engine

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -26,36 +27,40 @@ class StepRunner {
   struct Context {
     const core::Sequence& sequence;
     const core::Step& step;
-    const core::Prospect& prospect;
     const core::User& owner;
   };
 
-  void open_task(store::WorkBatch& batch, const store::DueStep& due, const Context& c,
-                 TickReport& report);
+  // `values`: the prospect's and owner's, built once for the step's subject and body.
+  void open_manual_email(store::WorkBatch& batch, const store::DueStep& due, const Context& c,
+                         const core::TemplateValues& values, TickReport& report);
   void queue_email(store::WorkBatch& batch, const store::DueStep& due, const Context& c,
+                   const core::Prospect& prospect, const core::TemplateValues& values,
                    TickReport& report);
   std::string new_message_id(const store::DueStep& due, const std::string& sender_email);
 
-  // Which text of a step a template comes from.
-  enum class Part { subject, body, note };
+  // Which text of an email step a template comes from.
+  enum class Part { subject, body };
   // Renders one of a step's texts, compiling it once per tick.
   core::Result<std::string> render(const store::DueStep& due, Part part, const std::string& text,
-                                   core::Escape escape,
-                                   const std::map<std::string, std::string>& fields);
+                                   core::Escape escape, const core::TemplateValues& values);
+
+  // Every field the email step's subject and body name: the only values its renders need.
+  const std::set<std::string>& fields_of(const store::DueStep& due, const core::Step& step);
 
   const core::Sequence& sequence(core::SequenceVersionId id);
-  const core::Prospect& prospect(core::ProspectId id);
   const core::User& user(core::UserId id);
+  const date::time_zone& zone(const std::string& name);
 
   store::Store& store_;
   const EngineConfig& config_;
   std::mt19937_64& random_;
-  // Read-through caches for one tick: sequence versions never change; prospects and users
-  // are read once per tick.
+  // Read-through caches for one tick: sequence versions never change; users are read once
+  // per tick (prospects come with their claimed steps).
   std::unordered_map<core::SequenceVersionId, core::Sequence> sequences_;
-  std::unordered_map<core::ProspectId, core::Prospect> prospects_;
   std::unordered_map<core::UserId, core::User> users_;
+  std::unordered_map<std::string, const date::time_zone*> zones_;
   std::map<std::tuple<std::int64_t, int, Part>, core::CompiledTemplate> templates_;
+  std::map<std::pair<std::int64_t, int>, std::set<std::string>> fields_;
 };
 
 }  // namespace touchpoint::engine

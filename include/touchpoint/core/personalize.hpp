@@ -43,6 +43,30 @@ struct Rendered {
 
 enum class Escape { html, none };
 
+// The values one prospect's templates are rendered with (merge_fields' fields as Mustache
+// data). Built once per step and shared by its subject, body and note, so each render only
+// walks its template. Immutable once built: safe to share read-only between threads.
+class TemplateValues {
+ public:
+  // The prospect's fields and its sender's, as merge_fields gives them. With `only`, just the
+  // fields it names (a template's TemplateFields::used): renders that name no others give
+  // the same text, for less work.
+  TemplateValues(const Prospect& prospect, const User& sender,
+                 const std::set<std::string>* only = nullptr);
+  explicit TemplateValues(const std::map<std::string, std::string>& fields);
+  TemplateValues(TemplateValues&&) noexcept;
+  TemplateValues& operator=(TemplateValues&&) noexcept;
+  ~TemplateValues();
+
+  // True when `name` ("first_name", "sender.first_name", a custom field) has a non-blank value.
+  bool has(const std::string& name) const;
+
+ private:
+  friend class CompiledTemplate;
+  struct Data;
+  std::unique_ptr<Data> data_;
+};
+
 // A template read once and rendered many times: what the engine keeps per step while it
 // claims a batch. Not thread-safe (rendering updates the parsed template's state): one per
 // thread.
@@ -56,10 +80,13 @@ class CompiledTemplate {
 
   // As render_template.
   Result<std::string> render(const std::map<std::string, std::string>& fields);
+  // The same with values built once for several templates.
+  Result<std::string> render(const TemplateValues& values);
 
  private:
   struct Parsed;
   explicit CompiledTemplate(std::unique_ptr<Parsed> parsed);
+  Result<std::string> render_data(const TemplateValues& values);
   std::unique_ptr<Parsed> parsed_;
 };
 

@@ -8,6 +8,7 @@
 
 #include <touchpoint/core/id.hpp>
 #include <touchpoint/core/ports.hpp>
+#include <touchpoint/core/prospect.hpp>
 #include <touchpoint/core/sequence.hpp>
 #include <touchpoint/core/time.hpp>
 
@@ -28,12 +29,13 @@ struct DueStep {
 
 // What a task-creating step puts in the owner's queue.
 struct NewTask {
+  // Only what the step itself decides is written when a task opens: the title
+  // (core::task_title), the note (the step's note personalized) and the due date (due_at in
+  // the enrollment's zone) are made when the task is read (TaskRepository), from the step,
+  // the prospect and the owner, so a claim stays one narrow write.
   core::StepType type = core::StepType::task;  // email: a manual email
-  std::string title;
-  std::string note;
-  std::string subject;  // manual emails
-  std::string body;     // manual emails
-  core::LocalDate due_date{};
+  std::string subject;                         // manual emails
+  std::string body;                            // manual emails
 };
 
 // The email a threaded step replies to: the nearest earlier email step of the enrollment.
@@ -53,6 +55,9 @@ class WorkBatch {
  public:
   virtual ~WorkBatch() = default;
   virtual const std::vector<DueStep>& steps() const = 0;
+  // The step's prospect. The first call reads the prospects of every step of the batch, in
+  // one query. Throws when the row is gone, which the claim rules out.
+  virtual const core::Prospect& prospect(const DueStep& step) = 0;
   // The step becomes an open task in the owner's queue.
   virtual void open_task(const DueStep& step, const NewTask& task) = 0;
   // The step's email joins the outgoing queue (state `queued`); returns its row id.

@@ -19,21 +19,30 @@ std::vector<std::string> split_references(const std::string& stored) {
   return out;
 }
 
+EventWriter::EventWriter(SQLite::Database& db)
+    : insert_(db,
+              "INSERT INTO events (at, type, enrollment_id, prospect_id, step_run_id, "
+              "message_id, detail) VALUES (?, ?, NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), "
+              "NULLIF(?, 0), ?)") {}
+
+void EventWriter::append(core::Timestamp at, const std::string& type, std::int64_t enrollment_id,
+                         std::int64_t prospect_id, std::int64_t step_run_id,
+                         std::int64_t message_id, const std::string& detail) {
+  insert_.reset();
+  insert_.bind(1, to_db(at));
+  insert_.bind(2, type);
+  insert_.bind(3, enrollment_id);
+  insert_.bind(4, prospect_id);
+  insert_.bind(5, step_run_id);
+  insert_.bind(6, message_id);
+  insert_.bind(7, detail);
+  insert_.exec();
+}
+
 void append_event(SQLite::Database& db, core::Timestamp at, const std::string& type,
                   std::int64_t enrollment_id, std::int64_t prospect_id, std::int64_t step_run_id,
                   std::int64_t message_id, const std::string& detail) {
-  SQLite::Statement insert(db,
-                           "INSERT INTO events (at, type, enrollment_id, prospect_id, step_run_id, "
-                           "message_id, detail) VALUES (?, ?, NULLIF(?, 0), NULLIF(?, 0), "
-                           "NULLIF(?, 0), NULLIF(?, 0), ?)");
-  insert.bind(1, to_db(at));
-  insert.bind(2, type);
-  insert.bind(3, enrollment_id);
-  insert.bind(4, prospect_id);
-  insert.bind(5, step_run_id);
-  insert.bind(6, message_id);
-  insert.bind(7, detail);
-  insert.exec();
+  EventWriter(db).append(at, type, enrollment_id, prospect_id, step_run_id, message_id, detail);
 }
 
 }  // namespace touchpoint::store::sqlite
