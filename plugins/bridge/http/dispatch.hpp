@@ -1,9 +1,10 @@
 #pragma once
 // From a parsed request to an answer: routing, CORS (and preflight), bearer auth, the call to
 // the route's handler, and the mapping of every error to a JSON error with a stable code.
-// Thread-safe: it holds no state of its own beyond the route table; the Service is the
-// calling worker's.
+// Thread-safe: the Service is the calling worker's; writing routes take turns (one mutex),
+// and each worker thread keeps its own short-lived cache of authenticated tokens.
 
+#include <mutex>
 #include <string>
 
 #include "exchange.hpp"
@@ -28,6 +29,7 @@ class Dispatcher {
   const ServerOptions& options_;
   Metrics& metrics_;
   Router router_;
+  std::mutex write_mutex_;
 };
 
 }  // namespace touchpoint::bridge::http
