@@ -42,24 +42,40 @@ async function main() {
     maxMessages: Infinity,
   });
   const date = new Date();
+  // Two messages per pooled connection outstanding at once, refilled as each completes:
+  // handing the pool all N at once makes its queue the bottleneck (about 240 msg/s at 100,000).
+  const inFlight = 2 * Number(a.pool);
+  let next = 0;
+  let sent = 0;
+  let firstFailure = null;
+  const worker = async () => {
+    while (next < messages.length) {
+      const m = messages[next++];
+      try {
+        await transport.sendMail({
+          messageId: m.messageId,
+          date,
+          from: m.from,
+          to: m.to,
+          subject: m.subject,
+          text: m.text,
+          html: m.html,
+          list: { unsubscribe: m.unsubscribe.filter(Boolean) },
+          headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        });
+        ++sent;
+      } catch (e) {
+        if (!firstFailure) firstFailure = e;
+      }
+    }
+  };
   const started = process.hrtime.bigint();
-  const results = await Promise.allSettled(messages.map((m) => transport.sendMail({
-    messageId: m.messageId,
-    date,
-    from: m.from,
-    to: m.to,
-    subject: m.subject,
-    text: m.text,
-    html: m.html,
-    list: { unsubscribe: m.unsubscribe.filter(Boolean) },
-    headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-  })));
+  await Promise.all(Array.from({ length: inFlight }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   transport.close();
-  const failed = results.filter((r) => r.status !== 'fulfilled');
-  if (failed.length) console.error(`first failure: ${failed[0].reason}`);
-  console.log(JSON.stringify({ sent: results.length - failed.length, seconds }));
-  process.exit(failed.length ? 1 : 0);
+  if (firstFailure) console.error(`first failure: ${firstFailure}`);
+  console.log(JSON.stringify({ sent, seconds }));
+  process.exit(sent === messages.length ? 0 : 1);
 }
 
 main().catch((e) => {

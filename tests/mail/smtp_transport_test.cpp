@@ -127,6 +127,23 @@ TEST_CASE("a connection the server closed is opened again on the next send", "[n
   CHECK(server->messages().size() == 1);
 }
 
+TEST_CASE("a connection lost after the message was handed over leaves it in doubt", "[net]") {
+  SmtpServer server;
+  SmtpTransport transport(plain_settings(server.port()));
+  const auto outcome = transport.send(to_recipient("drop-after-data@example.kr", 1));
+  INFO(outcome.detail);
+  CHECK(outcome.status == SendStatus::transient);
+  CHECK(outcome.detail.rfind("in doubt: ", 0) == 0);  // the store makes it `unknown`
+  CHECK(server.messages().size() == 1);                // the server did get it
+
+  // A failure before the content left is not in doubt, and the next send reconnects.
+  const auto refused = transport.send(to_recipient("temp-fail@example.kr", 2));
+  CHECK(refused.status == SendStatus::transient);
+  CHECK(refused.detail.rfind("in doubt: ", 0) == std::string::npos);
+  CHECK(transport.send(to_recipient("minjun.kim@example.kr", 3)).status == SendStatus::sent);
+  CHECK(server.messages().size() == 2);
+}
+
 TEST_CASE("a 451 reply is transient, a 550 permanent with the server's code and text", "[net]") {
   SmtpServer server;
   SmtpTransport transport(plain_settings(server.port()));

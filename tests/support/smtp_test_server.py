@@ -4,7 +4,8 @@ Listens on 127.0.0.1 on --port (default: a free one) and writes that port to --p
 connections. Every accepted message goes to <folder>/<n>.eml (the raw DATA bytes); a line
 "<n> <client port> <rcpt>" goes to <folder>/log.txt, so a test can tell connections apart.
 
-Recipients choose the reply by local part: temp-fail@... gets 451, reject@... gets 550.
+Recipients choose the reply by local part: temp-fail@... gets 451, reject@... gets 550;
+drop-after-data@... is received and stored, then the connection is dropped before the reply.
 --tls starttls|implicit with --cert/--key offers STARTTLS (and then requires it) or speaks TLS
 from the first byte; --auth user:password requires AUTH (PLAIN or LOGIN) with those.
 Stops on SIGTERM, and when the process that started it exits.
@@ -44,6 +45,8 @@ class Recorder:
         os.rename(path + '.tmp', path)
         with open(os.path.join(self.folder, 'log.txt'), 'a') as log:
             log.write('%d %d %s\n' % (n, session.peer[1], ','.join(envelope.rcpt_tos)))
+        if any(r.split('@', 1)[0].lower() == 'drop-after-data' for r in envelope.rcpt_tos):
+            server.transport.abort()  # received, but the client never hears so
         return '250 2.0.0 Queued as %d' % n
 
 

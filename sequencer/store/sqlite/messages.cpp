@@ -2,9 +2,14 @@
 
 #include <array>
 #include <set>
+#include <string_view>
 
 namespace touchpoint::store::sqlite {
 namespace {
+
+// The prefix of a transient outcome's detail when the connection was lost after the message
+// was handed over, before the server's reply: it may have been accepted (mail::SmtpTransport).
+constexpr std::string_view kInDoubt = "in doubt: ";
 
 constexpr const char* kColumns =
     "m.id, m.message_id, m.created_at, m.from_name, m.from_email, m.to_name, m.to_email, "
@@ -72,10 +77,16 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
         "END "
         "WHERE id = ?4 AND state = 'sending' RETURNING enrollment_id, step_run_id");
     for (const auto& [id, outcome] : outcomes) {
-      // A transient failure goes back to the queue, to be tried again after a backoff.
-      DeliveryState state = outcome.status == core::SendStatus::sent        ? DeliveryState::sent
-                            : outcome.status == core::SendStatus::transient ? DeliveryState::queued
-                                                                            : DeliveryState::failed;
+      // A transient failure goes back to the queue, to be tried again after a backoff, unless
+      // the transport says the message may have been accepted: that one is `unknown`, never
+      // resent (DESIGN.md §6).
+      const bool in_doubt = outcome.status == core::SendStatus::transient &&
+                            outcome.detail.rfind(kInDoubt, 0) == 0;
+      DeliveryState state = outcome.status == core::SendStatus::sent ? DeliveryState::sent
+                            : in_doubt                               ? DeliveryState::unknown
+                            : outcome.status == core::SendStatus::transient
+                                ? DeliveryState::queued
+                                : DeliveryState::failed;
       update.reset();
       update.bind(1, to_string(state));
       update.bind(2, outcome.detail);
@@ -86,9 +97,10 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
       std::int64_t step = update.getColumn(1).getInt64();
       while (update.executeStep()) {
       }
-      const char* event = state == DeliveryState::sent     ? "sent"
-                          : state == DeliveryState::failed ? "hard_bounce"
-                                                           : "deferred";
+      const char* event = state == DeliveryState::sent      ? "sent"
+                          : state == DeliveryState::failed  ? "hard_bounce"
+                          : state == DeliveryState::unknown ? "unknown"
+                                                            : "deferred";
       events.append(now, event, enrollment, 0, step, id.value, outcome.detail);
     }
   }
