@@ -47,7 +47,10 @@ class SmtpTransport final : public core::MailTransport {
   // a timeout, and a server certificate that does not verify (detail starts with "tls: "; a
   // configuration fault, not the prospect's, so not a bounce); `permanent` for a 5xx reply
   // (detail: code and the server's text), a message build_mime refuses, and an authentication
-  // failure (detail starts with "auth: "). Never throws; the password never appears in a
+  // failure (detail starts with "auth: "). A server reached in plain text without a login is
+  // spoken to by a small pipelining client (smtp_session.hpp): there, a connection lost after
+  // the message's final "." left gives `transient` with a detail starting "in doubt: ", which
+  // the store records as `unknown`, never resent. Never throws; the password never appears in a
   // detail.
   // Thread-safe: MIME is built on the caller's thread; at most settings.connections calls
   // talk to the server at once, one per connection, the others wait for a free connection.
