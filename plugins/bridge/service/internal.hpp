@@ -72,6 +72,8 @@ class Lookups {
   std::string sequence_name(core::SequenceId id);
   // The rep's zone, UTC when the rep or the zone is unknown.
   const date::time_zone& zone_of(core::UserId id);
+  // The id of the sequence a task belongs to, from its name (unique), else its enrollment.
+  std::int64_t sequence_id_of(const core::Task& task);
 
  private:
   store::Store& store_;
@@ -79,6 +81,8 @@ class Lookups {
   std::unordered_map<std::int64_t, std::optional<core::User>> users_;
   std::unordered_map<std::int64_t, std::optional<core::Enrollment>> enrollments_;
   std::unordered_map<std::int64_t, std::string> sequence_names_;
+  std::unordered_map<std::int64_t, const date::time_zone*> zones_;
+  std::unordered_map<std::string, std::int64_t> sequence_ids_;
 };
 
 // {id,email,name,company,timezone}: a prospect as tasks and the feed show it.

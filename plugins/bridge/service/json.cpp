@@ -33,9 +33,26 @@ std::string Lookups::sequence_name(core::SequenceId id) {
 
 const date::time_zone& Lookups::zone_of(core::UserId id) {
   static const date::time_zone* utc = core::find_zone("UTC");
-  const core::User* rep = user(id);
-  const date::time_zone* zone = rep ? core::find_zone(rep->timezone) : nullptr;
-  return zone ? *zone : *utc;
+  auto it = zones_.find(id.value);
+  if (it == zones_.end()) {
+    const core::User* rep = user(id);
+    const date::time_zone* zone = rep ? core::find_zone(rep->timezone) : nullptr;
+    it = zones_.emplace(id.value, zone ? zone : utc).first;
+  }
+  return *it->second;
+}
+
+std::int64_t Lookups::sequence_id_of(const core::Task& task) {
+  // Most of a queue shares a few sequences: one lookup per name instead of one per task.
+  auto it = sequence_ids_.find(task.sequence_name);
+  if (it == sequence_ids_.end()) {
+    auto found = store_.sequences().find(task.sequence_name);
+    std::int64_t id = found && found->name == task.sequence_name ? found->id.value : 0;
+    it = sequence_ids_.emplace(task.sequence_name, id).first;
+  }
+  if (it->second) return it->second;
+  const auto* e = enrollment(task.enrollment);
+  return e ? e->sequence.value : 0;
 }
 
 Json instant_json(const std::optional<core::Timestamp>& t) {
@@ -93,9 +110,7 @@ Json task_json(const core::Task& t, Lookups& lookups, std::optional<core::Timest
   const auto* owner = lookups.user(t.owner);
   o["owner"] = owner ? Json{{"id", owner->id.value}, {"email", owner->email}, {"name", owner->name}}
                      : Json(nullptr);
-  const auto* enrollment = lookups.enrollment(t.enrollment);
-  o["sequence"] =
-      Json{{"id", enrollment ? enrollment->sequence.value : 0}, {"name", t.sequence_name}};
+  o["sequence"] = Json{{"id", lookups.sequence_id_of(t)}, {"name", t.sequence_name}};
   o["enrollment"] = t.enrollment.value;
   o["step"] = t.position;
   o["title"] = t.title;
