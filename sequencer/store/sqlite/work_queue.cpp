@@ -58,8 +58,9 @@ class SqliteWorkBatch final : public WorkBatch {
                      "UPDATE step_runs SET state = 'queued' WHERE id = ? AND state = 'scheduled'"),
         exclude_(db, "UPDATE step_runs SET state = 'excluded', cause = ? WHERE id = ?"),
         events_(db),
-        // The nearest earlier email step: an automatic one has a message; a manual one is a
-        // task of type email, whose sent message is known once the rep recorded it.
+        // The nearest earlier email that went out: an automatic one has a message; a manual
+        // one is a completed task of type email, whose sent message is known once the rep
+        // recorded it. A skipped manual email was never sent, so it is not replied to.
         thread_parent_(
             db,
             "SELECT COALESCE(m.message_id, r.sent_message_id, ''), COALESCE(m.refs, ''), "
@@ -70,7 +71,7 @@ class SqliteWorkBatch final : public WorkBatch {
             "LEFT JOIN messages m ON m.step_run_id = r.id "
             "LEFT JOIN users u ON u.id = COALESCE(r.owner_id, e.owner_id) "
             "WHERE r.enrollment_id = ? AND r.position < ? "
-            "AND (m.id IS NOT NULL OR r.type = 'email') "
+            "AND (m.id IS NOT NULL OR (r.type = 'email' AND r.state = 'completed')) "
             "ORDER BY r.position DESC LIMIT 1") {
     // Pauses that have run out end first, so their steps are claimable below.
     SQLite::Statement resume(
