@@ -4,7 +4,7 @@ JWT bearer, client_credentials), sObject Collections upsert by external id, SOQL
 with nextRecordsUrl, getDeleted, Sforce-Limit-Info on every response, error bodies as
 [{"message", "errorCode"}], and injected faults. Python standard library only.
 
-Run: fake_salesforce.py [--port 0] [--latency-ms N] [--batch-size N] [--api-limit N]
+Run: fake_salesforce.py [--port 0] [--port-file FILE] [--latency-ms N] [--batch-size N] [--api-limit N]
        [--jwt-public-key PEM] [--client-id ID] [--client-secret S] [--refresh-token T]
 Prints "PORT <n>" on its first line of stdout once it listens.
 
@@ -321,7 +321,11 @@ class Handler(BaseHTTPRequestHandler):
             rec = {"attributes": {"type": sobject,
                                   "url": "/services/data/v62.0/sobjects/%s/%s" % (sobject, r["Id"])}}
             for f in fields:
-                rec[f] = r.get(f)
+                if "." in f:  # a relationship field: "Account.Name" -> {"Account": {"Name"}}
+                    parent, child = f.split(".", 1)
+                    rec[parent] = {"attributes": {"type": parent}, child: r.get(f)}
+                else:
+                    rec[f] = r.get(f)
             out.append(rec)
         return self.page(out, 0, self.locator())
 
@@ -420,6 +424,7 @@ def main():
     p.add_argument("--client-secret", default="fake-secret")
     p.add_argument("--refresh-token", default="fake-refresh")
     p.add_argument("--jwt-public-key", default="")
+    p.add_argument("--port-file", default="")
     ARGS = p.parse_args()
     STATE["latency_ms"] = ARGS.latency_ms
     STATE["batch_size"] = ARGS.batch_size
@@ -428,6 +433,10 @@ def main():
     ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     print("PORT %d" % server.server_address[1], flush=True)
+    if ARGS.port_file:  # written once listening, atomically
+        with open(ARGS.port_file + ".tmp", "w") as f:
+            f.write(str(server.server_address[1]))
+        os.rename(ARGS.port_file + ".tmp", ARGS.port_file)
     server.serve_forever()
 
 

@@ -11,6 +11,7 @@ const std::vector<Command>& commands() {
     add_engine_commands(out);
     add_task_commands(out);
     add_inbound_commands(out);
+    add_sync_commands(out);
     add_serve_commands(out);
     return out;
   }();

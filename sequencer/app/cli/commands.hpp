@@ -29,6 +29,7 @@ void add_prospect_commands(std::vector<Command>& out);
 void add_engine_commands(std::vector<Command>& out);
 void add_task_commands(std::vector<Command>& out);
 void add_inbound_commands(std::vector<Command>& out);
+void add_sync_commands(std::vector<Command>& out);  // sync salesforce
 void add_serve_commands(std::vector<Command>& out);  // serve, token create
 
 // Applies a sequence file's text: parse, check templates against known fields, store.
