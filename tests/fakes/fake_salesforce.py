@@ -382,15 +382,16 @@ class Handler(BaseHTTPRequestHandler):
                     STATE["lock_once"] = set(body["lock_once"])
             return self.send_json(200, {"ok": True})
         if path == "/admin/tasks" and method == "GET":
-            with LOCK:
-                value = {"tasks": STATE["tasks"], "writes": STATE["writes"]}
-                return self.send_json(200, value)
+            with LOCK:  # a snapshot: send_json takes the lock itself
+                value = json.loads(json.dumps({"tasks": STATE["tasks"], "writes": STATE["writes"]}))
+            return self.send_json(200, value)
         if path == "/admin/stats" and method == "GET":
             with LOCK:
                 value = {k: STATE[k] for k in ("calls", "records", "max_batch", "token_grants",
                                                "faults_served", "api_usage", "api_limit")}
-                value["pending_faults"] = STATE["faults"]
-                return self.send_json(200, value)
+                value["pending_faults"] = dict(STATE["faults"])
+                value = json.loads(json.dumps(value))
+            return self.send_json(200, value)
         if path == "/admin/records" and method == "POST":
             body = self.body_json()
             sobject = body["type"]
