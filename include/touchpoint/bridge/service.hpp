@@ -99,6 +99,13 @@ class Service {
   Json task_action(const core::User& me, core::TaskId id, std::string_view action,
                    const Json& body, core::Timestamp now);
 
+  // GET /api/v1/tasks/{id}/compose?client=gmail|outlook|outlook_live|mailto: a manual email
+  // task opened in the rep's own mail client — the compose link, and the Gmail API, Graph and
+  // Office.js payloads for when a link would be too long (touchpoint/compose/compose.hpp has
+  // the shape). bad_request naming `client` for an unknown client, 404 for an unknown task,
+  // bad_request naming the field when the task is not a manual email.
+  Json compose(core::TaskId id, const Query& query, core::Timestamp now);
+
   // --- sequences ---------------------------------------------------------------------------
   Json list_sequences();                          // {"sequences":[{id,name,version,steps,active_enrollments}]}
   // {"sequence":{id,name,version,steps,active_enrollments, settings:{timezone,fixed_timezone,

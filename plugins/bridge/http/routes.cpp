@@ -65,6 +65,10 @@ Outcome task_action(Exchange& ex) {
                                    body_json(ex), ex.now));
 }
 
+Outcome compose(Exchange& ex) {
+  return ok(ex.service.compose(core::TaskId{id_param(ex)}, ex.query, ex.now));
+}
+
 Outcome list_sequences(Exchange& ex) { return ok(ex.service.list_sequences()); }
 Outcome apply_sequence(Exchange& ex) {
   body_json(ex);  // a body that is not JSON at all is bad_json, not a list of rule errors
@@ -181,6 +185,7 @@ std::vector<Route> make_routes() {
       {verb::get, "/api/v1/tasks", true, list_tasks},
       {verb::get, "/api/v1/tasks/{id}", true, get_task},
   };
+  r.push_back({verb::get, "/api/v1/tasks/{id}/compose", true, compose});
   for (const char* action : {"complete", "skip", "snooze", "reassign"})
     r.push_back({verb::post, std::string("/api/v1/tasks/{id}/") + action, true, task_action});
   r.insert(r.end(), {
