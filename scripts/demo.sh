@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
 tp=./build/sequencer/app/touchpoint
-"$tp" demo
+# Enrolled a week ago, so the queue has work due today and overdue, and the first emails
+# have gone out to ./outbox/.
+"$tp" demo --start "$(date -u -d '7 days ago' +%Y-%m-%dT07:00:00Z)"
 echo
 echo "Task queue:"
 "$tp" tasks

@@ -12,8 +12,8 @@ packages=(
   # tests: Catch2, Python's email package as an independent MIME parser, a real SMTP server, a real IMAP server
   catch2 python3 python3-aiosmtpd openssl dovecot-imapd
   # browser tests (headless Chromium driven by playwright-core) and benchmarks (postfix's
-  # smtp-sink and smtp-source, wrk); GMime 3 for the fast MIME path
-  chromium postfix wrk libgmime-3.0-dev
+  # smtp-sink and smtp-source, wrk; a Korean font for the screenshots); GMime 3 encodes bodies
+  chromium fonts-nanum postfix wrk libgmime-3.0-dev
 )
 
 missing=()
