@@ -107,13 +107,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(status, [{"message": message, "errorCode": code}])
 
     def body_json(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
-        return json.loads(raw) if raw else None
+        return json.loads(self.body) if self.body else None
 
     def body_form(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return dict(urllib.parse.parse_qsl(self.rfile.read(n).decode()))
+        return dict(urllib.parse.parse_qsl(self.body.decode()))
 
     # -- routing ---------------------------------------------------------------------------
     def do_GET(self):
@@ -126,6 +123,10 @@ class Handler(BaseHTTPRequestHandler):
         self.route("PATCH")
 
     def route(self, method):
+        # Read the whole body first, even when the answer is an error: on a kept-alive
+        # connection unread bytes would be taken for the next request.
+        n = int(self.headers.get("Content-Length") or 0)
+        self.body = self.rfile.read(n) if n else b""
         url = urllib.parse.urlsplit(self.path)
         path = url.path
         try:

@@ -215,8 +215,7 @@ TEST_CASE("tokens come from the refresh token, JWT bearer and client credentials
 
   auto refresh = settings_for(fake);
   refresh.flow = sf::Flow::refresh_token;
-  refresh.refresh_token_env = "TP_TEST_SF_REFRESH";
-  refresh.client_secret_env = "";
+  refresh.refresh_token_env = "TP_TEST_SF_REFRESH";  // with the client secret, as a web app
   CHECK_FALSE(api_for(refresh).refresh().access_token.empty());
 
   auto jwt = settings_for(fake);
