@@ -234,13 +234,6 @@ core::Result<Config> load_config(const std::filesystem::path& path) {
                         path.string() + ": " + settings.error().message);
     config.salesforce = std::move(*settings);
   }
-  if (auto it = doc.find("salesforce"); it != doc.end() && !it->is_null()) {
-    auto settings = salesforce::parse_settings(*it);
-    if (!settings)
-      return core::fail(core::ErrorCode::invalid_input,
-                        path.string() + ": " + settings.error().message);
-    config.salesforce = std::move(*settings);
-  }
   auto serve = read_serve(path, doc);
   if (!serve) return tl::unexpected(serve.error());
   config.serve = std::move(*serve);

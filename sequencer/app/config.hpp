@@ -13,7 +13,6 @@
 #include <touchpoint/mail/imap_fetcher.hpp>
 #include <touchpoint/mail/smtp_transport.hpp>
 #include <touchpoint/salesforce/settings.hpp>
-#include <touchpoint/salesforce/settings.hpp>
 
 namespace touchpoint::app {
 
@@ -49,7 +48,6 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   std::filesystem::path outbox;    // where the folder transport writes; empty: beside the db
   std::vector<Mailbox> mailboxes;  // none: messages go to the outbox folder
-  std::optional<salesforce::Settings> salesforce;  // "salesforce": absent when not configured
   std::optional<salesforce::Settings> salesforce;  // "salesforce": absent when not configured
   ServeSettings serve;
 };
