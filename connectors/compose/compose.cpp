@@ -37,21 +37,6 @@ std::optional<core::Error> check_address(const std::string& field, const std::st
   return std::nullopt;
 }
 
-// A subject is one line: a pasted line break becomes one space, as in the sent header.
-std::string one_line(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      if (out.empty() || out.back() != ' ') out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string lf_only(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -167,7 +152,7 @@ core::Result<ComposeResult> compose_for(const ComposeInput& input, Client client
   std::string note;
   if (input.reply_to) {
     const ReplyTo& r = *input.reply_to;
-    m.subject = one_line(core::reply_subject(r.subject.empty() ? input.subject : r.subject));
+    m.subject = mail::one_line(core::reply_subject(r.subject.empty() ? input.subject : r.subject));
     if (!r.message_id.empty()) {
       auto id = core::normalize_message_id(r.message_id, "reply_to.message_id");
       if (!id) return tl::unexpected(id.error());
@@ -187,7 +172,7 @@ core::Result<ComposeResult> compose_for(const ComposeInput& input, Client client
     m.gmail_thread_id = r.gmail_thread_id;
     m.graph_message_id = r.graph_message_id;
   } else {
-    m.subject = one_line(input.subject);
+    m.subject = mail::one_line(input.subject);
   }
 
   ComposeResult result;

@@ -25,7 +25,7 @@
 namespace touchpoint::mail {
 namespace {
 
-constexpr std::size_t kMaxHeaderLine = 76;  // RFC 2047 2: a line holding an encoded word
+constexpr std::size_t kMaxHeaderLine = 76;   // RFC 2047 2: a line holding an encoded word
 constexpr std::size_t kMaxEncodedWord = 75;  // RFC 2047 2
 constexpr std::string_view kCrlf = "\r\n";
 
@@ -39,21 +39,6 @@ bool is_ascii(std::string_view s) {
     if (static_cast<unsigned char>(c) >= 0x80) return false;
   }
   return true;
-}
-
-// Control characters (a line break pasted into a subject) become one space each run.
-std::string without_controls(std::string_view s) {
-  std::string clean;
-  clean.reserve(s.size());
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      if (clean.empty() || clean.back() != ' ') clean += ' ';
-    } else {
-      clean += c;
-    }
-  }
-  return clean;
 }
 
 // Values that go into headers verbatim (addresses, ids, URLs) must not carry line breaks,
@@ -132,8 +117,7 @@ void encoded_words(HeaderWriter& w, std::string_view text) {
     std::size_t end = i;
     for (;;) {
       std::size_t next = end + 1;
-      while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80)
-        ++next;
+      while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
       if (end > i && next - i > max_bytes) break;
       end = next;
       if (end >= text.size()) break;
@@ -174,14 +158,14 @@ void phrase(HeaderWriter& w, std::string_view name) {
 }
 
 void mailbox(HeaderWriter& w, std::string_view name_raw, std::string_view email) {
-  const std::string name = without_controls(name_raw);
+  const std::string name = one_line(name_raw);
   if (name.find_first_not_of(' ') == std::string::npos) return w.token(email);
   phrase(w, name);
   w.token("<" + std::string(email) + ">");
 }
 
 void unstructured(HeaderWriter& w, std::string_view text_raw) {
-  const std::string text = without_controls(text_raw);
+  const std::string text = one_line(text_raw);
   if (is_ascii(text) && text.find("=?") == std::string::npos &&
       text.find("  ") == std::string::npos && (text.empty() || text.front() != ' '))
     return w.tokens(text);
@@ -365,6 +349,20 @@ std::string build_mime(const core::OutgoingMessage& message) {
   out += boundary;
   out += "--\r\n";
   return out;
+}
+
+std::string one_line(std::string_view s) {
+  std::string clean;
+  clean.reserve(s.size());
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      if (clean.empty() || clean.back() != ' ') clean += ' ';
+    } else {
+      clean += c;
+    }
+  }
+  return clean;
 }
 
 }  // namespace touchpoint::mail

@@ -2,6 +2,7 @@
 // MIME building (RFC 5322, RFC 2045-2047, RFC 8058) with vmime.
 
 #include <string>
+#include <string_view>
 
 #include <touchpoint/core/ports.hpp>
 
@@ -25,5 +26,9 @@ std::string thread_index(const core::OutgoingMessage& message);
 // The plain-text alternative of an HTML body: tags dropped, block elements and <br> become
 // line breaks, links become "text (url)", entities decoded, runs of blank lines collapsed.
 std::string html_to_text(const std::string& html);
+
+// Header text (a name, a subject) on one line: each run of control characters, such as a line
+// break pasted into a subject, becomes one space, as build_mime writes it.
+std::string one_line(std::string_view text);
 
 }  // namespace touchpoint::mail
