@@ -166,6 +166,13 @@ class Service {
   TrackingReply unsubscribe_page(std::string_view token, core::Timestamp now);
   TrackingReply unsubscribe(std::string_view token, const Hit& hit, core::Timestamp now);
 
+  // --- Salesforce sync: GET /api/v1/sync/salesforce --------------------------------------
+  // {"last_push": {at,confirmed,failed,pending,stopped}|null, "last_pull": {at,inserted,
+  //  updated,deleted}|null, "last_error": text|null, "outbox": {pending,done,failed},
+  //  "failures": [{external_id,attempts,last_error}] (newest first, at most 20)}.
+  // Never the stored access token.
+  Json salesforce_status();
+
   // --- operations --------------------------------------------------------------------------
   QueueSizes queue_sizes();
 

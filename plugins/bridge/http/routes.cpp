@@ -41,9 +41,13 @@ std::string_view action_of(const Exchange& ex) {
   return target.substr(target.rfind('/') + 1);
 }
 
-Outcome ok(const Json& body) { return {json_response(200, body), std::nullopt}; }
+Outcome ok(const Json& body) {
+  return {json_response(200, body), std::nullopt};
+}
 
-Outcome healthz(Exchange&) { return ok({{"status", "ok"}}); }
+Outcome healthz(Exchange&) {
+  return ok({{"status", "ok"}});
+}
 
 Outcome metrics(Exchange& ex) {
   Response res{bhttp::status::ok, 11};
@@ -54,12 +58,17 @@ Outcome metrics(Exchange& ex) {
 
 Outcome me(Exchange& ex) {
   const auto& u = *ex.user;
-  return ok({{"user",
-              {{"id", u.id.value}, {"email", u.email}, {"name", u.name}, {"timezone", u.timezone}}}});
+  return ok(
+      {{"user",
+        {{"id", u.id.value}, {"email", u.email}, {"name", u.name}, {"timezone", u.timezone}}}});
 }
 
-Outcome list_tasks(Exchange& ex) { return ok(ex.service.list_tasks(*ex.user, ex.query, ex.now)); }
-Outcome get_task(Exchange& ex) { return ok(ex.service.get_task(core::TaskId{id_param(ex)})); }
+Outcome list_tasks(Exchange& ex) {
+  return ok(ex.service.list_tasks(*ex.user, ex.query, ex.now));
+}
+Outcome get_task(Exchange& ex) {
+  return ok(ex.service.get_task(core::TaskId{id_param(ex)}));
+}
 Outcome task_action(Exchange& ex) {
   return ok(ex.service.task_action(*ex.user, core::TaskId{id_param(ex)}, action_of(ex),
                                    body_json(ex), ex.now));
@@ -69,17 +78,27 @@ Outcome compose(Exchange& ex) {
   return ok(ex.service.compose(core::TaskId{id_param(ex)}, ex.query, ex.now));
 }
 
-Outcome list_sequences(Exchange& ex) { return ok(ex.service.list_sequences()); }
+Outcome salesforce_status(Exchange& ex) {
+  return ok(ex.service.salesforce_status());
+}
+
+Outcome list_sequences(Exchange& ex) {
+  return ok(ex.service.list_sequences());
+}
 Outcome apply_sequence(Exchange& ex) {
   body_json(ex);  // a body that is not JSON at all is bad_json, not a list of rule errors
   return ok(ex.service.apply_sequence(ex.request.body(), ex.now));
 }
-Outcome get_sequence(Exchange& ex) { return ok(ex.service.get_sequence(ex.params.at("id"))); }
+Outcome get_sequence(Exchange& ex) {
+  return ok(ex.service.get_sequence(ex.params.at("id")));
+}
 Outcome sequence_versions(Exchange& ex) {
   return ok(ex.service.sequence_versions(ex.params.at("id")));
 }
 
-Outcome enroll(Exchange& ex) { return ok(ex.service.enroll(*ex.user, body_json(ex), ex.now)); }
+Outcome enroll(Exchange& ex) {
+  return ok(ex.service.enroll(*ex.user, body_json(ex), ex.now));
+}
 Outcome enroll_csv(Exchange& ex) {
   return ok(ex.service.enroll_csv(*ex.user, ex.query, ex.request.body(), ex.now));
 }
@@ -88,7 +107,9 @@ Outcome enrollment_action(Exchange& ex) {
                                          body_json(ex), ex.now));
 }
 
-Outcome search_prospects(Exchange& ex) { return ok(ex.service.search_prospects(ex.query)); }
+Outcome search_prospects(Exchange& ex) {
+  return ok(ex.service.search_prospects(ex.query));
+}
 Outcome prospect_timeline(Exchange& ex) {
   return ok(ex.service.prospect_timeline(core::ProspectId{id_param(ex)}));
 }
@@ -104,8 +125,7 @@ Outcome feed(Exchange& ex) {
   if (!given.empty()) {
     auto [end, ec] = std::from_chars(given.data(), given.data() + given.size(), after);
     if (ec != std::errc() || end != given.data() + given.size() || after < 0)
-      throw ApiError(400, "bad_request",
-                     "Last-Event-ID: '" + given + "' is not a whole number");
+      throw ApiError(400, "bad_request", "Last-Event-ID: '" + given + "' is not a whole number");
   } else {
     after = ex.service.last_event_id();
   }
@@ -171,7 +191,9 @@ Outcome unsubscribe(Exchange& ex) {
 
 // --- the command center ------------------------------------------------------------------------
 
-Outcome index_page(Exchange& ex) { return {static_file(ex.options.static_dir, "index.html"), {}}; }
+Outcome index_page(Exchange& ex) {
+  return {static_file(ex.options.static_dir, "index.html"), {}};
+}
 Outcome app_file(Exchange& ex) {
   return {static_file(ex.options.static_dir, ex.params.at("path")), std::nullopt};
 }
@@ -186,6 +208,7 @@ std::vector<Route> make_routes() {
       {verb::get, "/api/v1/tasks/{id}", true, get_task},
   };
   r.push_back({verb::get, "/api/v1/tasks/{id}/compose", true, compose});
+  r.push_back({verb::get, "/api/v1/sync/salesforce", true, salesforce_status});
   for (const char* action : {"complete", "skip", "snooze", "reassign"})
     r.push_back({verb::post, std::string("/api/v1/tasks/{id}/") + action, true, task_action});
   r.insert(r.end(), {
