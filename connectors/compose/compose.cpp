@@ -37,20 +37,6 @@ std::optional<core::Error> check_address(const std::string& field, const std::st
   return std::nullopt;
 }
 
-std::string lf_only(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r') {
-      out += '\n';
-      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 std::string link_note(Client client) {
   switch (client) {
     case Client::gmail:
@@ -148,7 +134,7 @@ core::Result<ComposeResult> compose_for(const ComposeInput& input, Client client
     if (auto e = check_address("from_email", input.from_email)) return tl::unexpected(*e);
   }
 
-  detail::Prepared m{input, {}, lf_only(mail::html_to_text(input.html)), {}, {}, {}, {}};
+  detail::Prepared m{input, {}, mail::to_lf(mail::html_to_text(input.html)), {}, {}, {}, {}};
   std::string note;
   if (input.reply_to) {
     const ReplyTo& r = *input.reply_to;

@@ -188,22 +188,6 @@ std::string rfc5322_date(core::Timestamp t) {
   return buf;
 }
 
-// Every line break as LF, the form GMime's encoders take.
-std::string to_lf(std::string_view s) {
-  if (s.find('\r') == std::string_view::npos) return std::string(s);
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r') {
-      out += '\n';
-      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // Quoted-printable while most octets are ASCII (Swedish, Dutch, English); base64 once escapes
 // would cost more than base64's third (Korean, Japanese).
 GMimeContentEncoding body_encoding(std::string_view s) {
@@ -348,6 +332,21 @@ std::string build_mime(const core::OutgoingMessage& message) {
   out += "--";
   out += boundary;
   out += "--\r\n";
+  return out;
+}
+
+std::string to_lf(std::string_view s) {
+  if (s.find('\r') == std::string_view::npos) return std::string(s);
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r') {
+      out += '\n';
+      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
+    } else {
+      out += s[i];
+    }
+  }
   return out;
 }
 

@@ -31,4 +31,7 @@ std::string html_to_text(const std::string& html);
 // break pasted into a subject, becomes one space, as build_mime writes it.
 std::string one_line(std::string_view text);
 
+// Every line break (CRLF, lone CR) as LF: the form GMime's encoders and compose links take.
+std::string to_lf(std::string_view text);
+
 }  // namespace touchpoint::mail
