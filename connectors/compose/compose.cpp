@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include <touchpoint/core/header_token.hpp>
 #include <touchpoint/core/threading.hpp>
 #include <touchpoint/mail/mime.hpp>
 
@@ -18,18 +19,10 @@ core::Error invalid(std::string field, const std::string& what) {
   return core::Error{core::ErrorCode::invalid_input, field + ": " + what};
 }
 
-bool is_plain_token(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f || c == '<' || c == '>') return false;
-  }
-  return true;
-}
-
 // An address goes into URLs and a header verbatim: one addr-spec, nothing that could end it.
 std::optional<core::Error> check_address(const std::string& field, const std::string& email) {
   if (email.empty()) return invalid(field, "is empty");
-  if (!is_plain_token(email))
+  if (!core::is_plain_token(email))
     return invalid(field, "'" + email + "' holds a space, control character or angle bracket");
   const auto at = email.rfind('@');
   if (at == std::string::npos || at == 0 || at + 1 == email.size())

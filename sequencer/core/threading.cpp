@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include <touchpoint/core/header_token.hpp>
+
 namespace touchpoint::core {
 namespace {
 
@@ -95,13 +97,10 @@ Result<std::string> normalize_message_id(std::string_view text, std::string_view
     text = text.substr(1, text.size() - 2);
   const std::string name(field);
   if (text.empty()) return fail(ErrorCode::invalid_input, name + ": is empty");
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f || c == '<' || c == '>')
-      return fail(ErrorCode::invalid_input,
-                  name + ": '" + std::string(text) +
-                      "' holds a space, control character or angle bracket");
-  }
+  if (!is_plain_token(text))
+    return fail(ErrorCode::invalid_input,
+                name + ": '" + std::string(text) +
+                    "' holds a space, control character or angle bracket");
   return std::string(text);
 }
 
