@@ -268,13 +268,31 @@ void collect(const vmime::bodyPart& part, Parts& out, int depth) {
   }
 }
 
-// Fills the bounce fields from the delivery-status part. Returns false when no recipient block
-// reports a failed or delayed delivery.
-bool read_delivery_status(const Parts& parts, InboundMessage& msg) {
+// "rfc822; <a@b>" -> "a@b".
+std::string recipient_address(std::string recipient) {
+  if (const auto semi = recipient.find(';'); semi != std::string::npos) {
+    recipient = recipient.substr(semi + 1);
+  }
+  recipient = trim(recipient);
+  if (recipient.size() >= 2 && recipient.front() == '<' && recipient.back() == '>') {
+    recipient = recipient.substr(1, recipient.size() - 2);
+  }
+  return recipient;
+}
+
+// What a delivery-status part reports, read from its recipient blocks.
+enum class DeliveryReport { none, bounce, delivered };
+
+// Fills the bounce or delivery fields from the delivery-status part. A failed or delayed block
+// wins over a delivered one (a report on several recipients is a bounce when any bounced);
+// relayed and expanded blocks say nothing about the mailbox and give `none`.
+DeliveryReport read_delivery_status(const Parts& parts, InboundMessage& msg) {
   static const std::regex kStatus("([245])\\.\\d{1,3}\\.\\d{1,3}");
   const auto blocks = field_blocks(parts.delivery_status);
   // Block 0 is per-message (Reporting-MTA, ...); then one block per recipient.
-  for (std::size_t i = 1; i < blocks.size(); ++i) {
+  std::size_t delivered_block = 0;
+  std::size_t bounced_block = 0;
+  for (std::size_t i = 1; i < blocks.size() && bounced_block == 0; ++i) {
     const auto& block = blocks[i];
     const std::string action = lower(block_value(block, "action"));
     std::smatch m;
@@ -283,27 +301,28 @@ bool read_delivery_status(const Parts& parts, InboundMessage& msg) {
     const char klass = has_status ? m.str(1)[0] : '\0';
     const bool hard = klass == '5' || (klass == '\0' && starts_with(action, "failed"));
     const bool soft = klass == '4' || (klass == '\0' && starts_with(action, "delayed"));
-    if (!hard && !soft) continue;
-    msg.bounce_kind = hard ? InboundMessage::BounceKind::hard : InboundMessage::BounceKind::soft;
-    msg.status = has_status ? m.str() : std::string();
-    std::string recipient = block_value(block, "final-recipient");
-    if (recipient.empty()) recipient = block_value(block, "original-recipient");
-    if (const auto semi = recipient.find(';'); semi != std::string::npos) {
-      recipient = recipient.substr(semi + 1);  // "rfc822; a@b" -> "a@b"
+    if (hard || soft) {
+      msg.bounce_kind = hard ? InboundMessage::BounceKind::hard : InboundMessage::BounceKind::soft;
+      msg.status = has_status ? m.str() : std::string();
+      bounced_block = i;
+    } else if (delivered_block == 0 && starts_with(action, "delivered") &&
+               (klass == '2' || klass == '\0')) {
+      msg.status = has_status ? m.str() : std::string();
+      delivered_block = i;
     }
-    recipient = trim(recipient);
-    if (recipient.size() >= 2 && recipient.front() == '<' && recipient.back() == '>') {
-      recipient = recipient.substr(1, recipient.size() - 2);
-    }
-    msg.recipient = recipient;
-    // Some MTAs name the original message in the per-message block.
-    if (!blocks.empty()) {
-      const auto ids = message_ids(block_value(blocks[0], "x-original-message-id"));
-      if (!ids.empty()) msg.original_message_id = ids.front();
-    }
-    return true;
   }
-  return false;
+  const std::size_t chosen = bounced_block != 0 ? bounced_block : delivered_block;
+  if (chosen == 0) {
+    msg.status.clear();
+    return DeliveryReport::none;
+  }
+  std::string recipient = block_value(blocks[chosen], "final-recipient");
+  if (recipient.empty()) recipient = block_value(blocks[chosen], "original-recipient");
+  msg.recipient = recipient_address(std::move(recipient));
+  // Some MTAs name the original message in the per-message block.
+  const auto ids = message_ids(block_value(blocks[0], "x-original-message-id"));
+  if (!ids.empty()) msg.original_message_id = ids.front();
+  return bounced_block != 0 ? DeliveryReport::bounce : DeliveryReport::delivered;
 }
 
 bool negative_flag(const std::string& value) {
@@ -695,8 +714,9 @@ InboundMessage classify_inbound(std::string_view raw_rfc5322) {
 
     // 1. Delivery status notifications.
     if (parts.has_delivery_status) {
-      if (read_delivery_status(parts, msg)) {
-        msg.kind = InboundMessage::Kind::bounce;
+      if (const auto report = read_delivery_status(parts, msg); report != DeliveryReport::none) {
+        msg.kind = report == DeliveryReport::bounce ? InboundMessage::Kind::bounce
+                                                    : InboundMessage::Kind::delivered;
         if (msg.original_message_id.empty()) {
           const auto blocks = field_blocks(parts.original_headers);
           const auto ids =
@@ -710,7 +730,7 @@ InboundMessage classify_inbound(std::string_view raw_rfc5322) {
         return msg;
       }
       const auto blocks = field_blocks(parts.delivery_status);
-      if (blocks.size() > 1) return msg;  // delivered, relayed or expanded: nothing to do
+      if (blocks.size() > 1) return msg;  // relayed or expanded: nothing to do
     }
 
     // 2. Automatic replies.
@@ -724,7 +744,8 @@ InboundMessage classify_inbound(std::string_view raw_rfc5322) {
     msg.kind = msg.from_email.empty() ? InboundMessage::Kind::other : InboundMessage::Kind::reply;
   } catch (const std::exception&) {
     // Malformed beyond what vmime tolerates: keep what was read, classify by sender.
-    if (msg.kind != InboundMessage::Kind::bounce && msg.kind != InboundMessage::Kind::auto_reply) {
+    if (msg.kind != InboundMessage::Kind::bounce && msg.kind != InboundMessage::Kind::delivered &&
+        msg.kind != InboundMessage::Kind::auto_reply) {
       msg.kind = msg.from_email.empty() ? InboundMessage::Kind::other : InboundMessage::Kind::reply;
     }
   }

@@ -16,6 +16,8 @@ std::string kind_name(const core::InboundMail& mail) {
     case Kind::bounce:
       return mail.bounce_kind == core::InboundMail::BounceKind::hard ? "hard_bounce"
                                                                      : "soft_bounce";
+    case Kind::delivered:
+      return "delivered";
     case Kind::other:
       break;
   }
@@ -111,21 +113,26 @@ InboundOutcome act(store::Store& store, const core::InboundMail& mail, core::Tim
                    InboundOutcome out) {
   std::optional<core::ProspectId> prospect;
   std::vector<core::Enrollment> matched;
-  if (mail.kind == Kind::bounce) {
-    std::vector<std::string> ids = mail.refers_to;
+  const bool report = mail.kind == Kind::bounce || mail.kind == Kind::delivered;
+  std::vector<std::string> ids = mail.refers_to;
+  if (report) {
+    // A delivery report names the message it is about; the report itself is from the MTA.
     if (!mail.original_message_id.empty()) ids.push_back(mail.original_message_id);
     matched = match(store, ids, mail.recipient, prospect);
   } else {
-    matched = match(store, mail.refers_to, mail.from_email, prospect);
+    matched = match(store, ids, mail.from_email, prospect);
   }
   if (!prospect) {
     out.action = "unmatched";
     return out;
   }
 
-  std::string detail = mail.kind == Kind::bounce ? mail.status : mail.subject;
+  std::string detail = report ? mail.status : mail.subject;
   std::optional<core::EnrollmentId> first;
   if (!matched.empty()) first = matched.front().id;
+  // A delivery is the sent message's event even when its enrollment has ended since (a reply
+  // can arrive before the delivery report does).
+  if (mail.kind == Kind::delivered && !first) first = store.inbound().enrollment_of_sent(ids);
   store.inbound().record(now, out.kind, first, prospect, detail);
   out.action = "recorded";
 
@@ -163,6 +170,7 @@ InboundOutcome act(store::Store& store, const core::InboundMail& mail, core::Tim
           }
       }
       break;
+    case Kind::delivered:  // recorded above; the enrollment goes on
     case Kind::other:
       break;
   }

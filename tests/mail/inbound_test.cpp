@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <touchpoint/mail/inbound.hpp>
 
@@ -143,22 +144,70 @@ TEST_CASE("a bounce without the original headers takes X-Original-Message-ID", "
   CHECK(msg.original_message_id == "tp.2.3.f00@touchpoint.test");
 }
 
-TEST_CASE("a delivery report saying delivered is not a bounce", "[unit][inbound]") {
-  const std::string raw =
+namespace {
+
+// An RFC 3464 report on one sent message, with one recipient block per `blocks` entry.
+std::string delivery_report(const std::vector<std::string>& blocks) {
+  std::string raw =
       "From: postmaster@mx.example.com\n"
       "Auto-Submitted: auto-replied\n"
+      "Message-ID: <dsn-1@mx.example.com>\n"
       "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n"
       "\n"
       "--b\n"
+      "Content-Type: text/plain\n"
+      "\n"
+      "This is a delivery report.\n"
+      "--b\n"
       "Content-Type: message/delivery-status\n"
       "\n"
-      "Reporting-MTA: dns; mx.example.com\n"
+      "Reporting-MTA: dns; mx.example.com\n";
+  for (const auto& block : blocks) raw += "\n" + block;
+  raw +=
+      "--b\n"
+      "Content-Type: text/rfc822-headers\n"
       "\n"
-      "Final-Recipient: rfc822; a@example.com\n"
-      "Action: delivered\n"
-      "Status: 2.0.0\n"
+      "From: Anna <rep.anna@touchpoint.test>\n"
+      "To: a@example.com\n"
+      "Message-ID: <tp.9.1.abc@touchpoint.test>\n"
       "--b--\n";
-  CHECK(classify_inbound(raw).kind == Kind::other);
+  return raw;
+}
+
+}  // namespace
+
+TEST_CASE("a delivery report saying delivered is a delivery of the sent message, not a bounce",
+          "[unit][inbound]") {
+  const auto msg = classify_inbound(delivery_report(
+      {"Final-Recipient: rfc822; <a@example.com>\nAction: delivered\nStatus: 2.0.0\n"}));
+  CHECK(msg.kind == Kind::delivered);
+  CHECK(msg.status == "2.0.0");
+  CHECK(msg.recipient == "a@example.com");
+  CHECK(msg.original_message_id == "tp.9.1.abc@touchpoint.test");
+  CHECK(msg.message_id == "dsn-1@mx.example.com");
+}
+
+TEST_CASE("a delivery report saying relayed or expanded is nothing to act on",
+          "[unit][inbound]") {
+  for (const char* action : {"relayed", "expanded"}) {
+    INFO(action);
+    const auto msg = classify_inbound(delivery_report(
+        {std::string("Final-Recipient: rfc822; a@example.com\nAction: ") + action +
+         "\nStatus: 2.0.0\n"}));
+    CHECK(msg.kind == Kind::other);
+    CHECK(msg.status.empty());
+  }
+}
+
+TEST_CASE("a delivery report with one recipient delivered and one failed is a bounce",
+          "[unit][inbound]") {
+  const auto msg = classify_inbound(delivery_report(
+      {"Final-Recipient: rfc822; a@example.com\nAction: delivered\nStatus: 2.0.0\n",
+       "Final-Recipient: rfc822; b@example.com\nAction: failed\nStatus: 5.1.1\n"}));
+  CHECK(msg.kind == Kind::bounce);
+  CHECK(msg.bounce_kind == BounceKind::hard);
+  CHECK(msg.status == "5.1.1");
+  CHECK(msg.recipient == "b@example.com");
 }
 
 TEST_CASE("Auto-Submitted other than no makes an automatic reply", "[unit][inbound]") {

@@ -16,7 +16,9 @@ struct InboundMail {
     reply,       // a person wrote back; the sequencer matches it by refers_to, else by sender
     auto_reply,  // RFC 3834 Auto-Submitted or an out-of-office form: pause the enrollment
     bounce,      // an RFC 3464 delivery status notification for a failed or delayed delivery
-    other,       // nothing to act on: no sender, or a DSN reporting a successful delivery
+    delivered,   // an RFC 3464 notification that a sent message reached the recipient's
+                 // mailbox (Action: delivered): recorded, nothing else changes
+    other,       // nothing to act on: no sender, or a DSN saying relayed or expanded
   };
   enum class BounceKind { hard, soft };
 
@@ -31,11 +33,11 @@ struct InboundMail {
   // (build_mime does not add it yet).
   std::string touchpoint_header;
 
-  // Bounces only.
-  BounceKind bounce_kind = BounceKind::hard;
-  std::string status;               // the RFC 3463 status code, e.g. "5.1.1"; may be empty
+  // Bounces and delivery reports only.
+  BounceKind bounce_kind = BounceKind::hard;  // bounces only
+  std::string status;               // the RFC 3463 status code, e.g. "5.1.1", "2.0.0"; may be empty
   std::string recipient;            // Final-Recipient, else Original-Recipient, address only
-  std::string original_message_id;  // of the message that bounced, without angle brackets
+  std::string original_message_id;  // of the message reported on, without angle brackets
 
   // Automatic replies only: the date the sender says they are back, when one can be read.
   std::optional<date::year_month_day> return_date;

@@ -1,7 +1,8 @@
 #pragma once
 // Inbound mail, the pure half: parsing a fetched message (RFC 5322 / MIME, with vmime) and
 // classifying it as a human reply, an automatic reply (RFC 3834, out-of-office forms) or a
-// delivery status notification (RFC 3464). No networking; the IMAP poller feeds raw messages.
+// delivery status notification (RFC 3464): a bounce or a delivery report. No networking; the
+// IMAP poller feeds raw messages.
 
 #include <optional>
 #include <set>
@@ -19,7 +20,9 @@ using InboundMessage = core::InboundMail;
 // Parses and classifies one raw message (any line ends). In order:
 //  - bounce: a multipart/report (or any message/delivery-status part) whose first per-recipient
 //    block has Status 5.x.x (hard) or 4.x.x (soft), or without a Status, Action failed (hard)
-//    or delayed (soft); a DSN saying delivered/relayed/expanded is `other`;
+//    or delayed (soft);
+//  - delivered: such a report whose recipient block says Action: delivered (Status 2.x.x or
+//    none) and none failed or delayed; a DSN saying only relayed or expanded is `other`;
 //  - auto_reply: Auto-Submitted other than "no", X-Autoreply, X-Autorespond,
 //    Precedence: auto_reply, or a subject starting with an out-of-office form in English,
 //    Dutch, Swedish, German or Korean ("Out of Office", "Automatic reply", "Automatisch
