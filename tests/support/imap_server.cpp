@@ -97,7 +97,7 @@ void chown_path(const fs::path& path, uid_t uid, gid_t gid) {
 
 }  // namespace
 
-ImapServer::ImapServer(std::string username, std::string password)
+ImapServer::ImapServer(std::string username, std::string password, Idle idle)
     : username_(std::move(username)), password_(std::move(password)) {
   std::random_device rd;
   dir_ = fs::temp_directory_path() / ("touchpoint-imap-" + std::to_string(rd()));
@@ -151,6 +151,11 @@ ImapServer::ImapServer(std::string username, std::string password)
        << "default_internal_user = " << system_user << "\n"
        << "default_login_user = " << system_user << "\n"
        << "mail_location = maildir:~/Maildir\n"
+       // IDLE notices new mail through inotify; without it, this is how often it looks.
+       << "mailbox_idle_check_interval = 1 secs\n"
+       << (idle == Idle::offered ? ""
+                                 : "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS "
+                                   "ID ENABLE NAMESPACE UIDPLUS UNSELECT CHILDREN\n")
        << "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u " << d
        << "/passwd\n}\n"
        << "userdb {\n  driver = passwd-file\n  args = username_format=%u " << d

@@ -15,9 +15,14 @@ namespace touchpoint::testing {
 
 class ImapServer {
  public:
+  // Whether the server offers IDLE (RFC 2177) after login; without it, its imap_capability
+  // lists the usual capabilities but IDLE.
+  enum class Idle { offered, not_offered };
+
   // Starts Dovecot and waits until it accepts connections; throws std::runtime_error when it
   // cannot.
-  explicit ImapServer(std::string username = "anna", std::string password = "imap-secret");
+  explicit ImapServer(std::string username = "anna", std::string password = "imap-secret",
+                      Idle idle = Idle::offered);
   ~ImapServer();
   ImapServer(const ImapServer&) = delete;
   ImapServer& operator=(const ImapServer&) = delete;
