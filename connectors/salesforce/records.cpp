@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <regex>
 #include <unordered_map>
 
@@ -120,24 +121,86 @@ std::vector<store::OutboxRecord> task_records(store::Store& store, const Setting
   for (const auto& m : store.messages().list(std::nullopt)) {
     if (m.state != store::DeliveryState::sent) continue;
     const auto& msg = m.message;
-    nlohmann::ordered_json f;
-    std::string id = "tp-email-" + std::to_string(msg.id.value);
-    f[settings.external_id_field] = id;
-    f["Subject"] = truncate_chars("Email: " + msg.subject, 255);
-    f["Status"] = "Completed";
-    f["Priority"] = "Normal";
-    auto sent = m.sent_at.value_or(msg.date);
-    f["ActivityDate"] = core::format_date(date::year_month_day{date::floor<date::days>(sent)});
-    f["TaskSubtype"] = "Email";
-    if (auto who = who_by_email.find(lower(msg.to_email));
-        who != who_by_email.end() && !who->second.empty())
-      f["WhoId"] = who->second;
-    set_owner(f, settings, msg.from_email);
-    f["Description"] = "Sent by Touchpoint to " + msg.to_email + " (step " +
-                       std::to_string(m.position) + "). Message-ID: <" + msg.message_id + ">";
-    out.push_back({id, f.dump(), ""});
+    store::SentEmail e{msg.id.value,   msg.message_id, msg.subject, msg.from_email,
+                       msg.to_email,   m.position,     m.sent_at.value_or(msg.date)};
+    auto who = who_by_email.find(lower(msg.to_email));
+    out.push_back(email_record(e, who == who_by_email.end() ? std::string() : who->second,
+                               settings));
   }
   return out;
+}
+
+store::OutboxRecord email_record(const store::SentEmail& e, const std::string& who_id,
+                                 const Settings& settings) {
+  nlohmann::ordered_json f;
+  std::string id = "tp-email-" + std::to_string(e.id);
+  f[settings.external_id_field] = id;
+  f["Subject"] = truncate_chars("Email: " + e.subject, 255);
+  f["Status"] = "Completed";
+  f["Priority"] = "Normal";
+  f["ActivityDate"] = core::format_date(date::year_month_day{date::floor<date::days>(e.sent_at)});
+  f["TaskSubtype"] = "Email";
+  if (!who_id.empty()) f["WhoId"] = who_id;
+  set_owner(f, settings, e.from_email);
+  f["Description"] = "Sent by Touchpoint to " + e.to_email + " (step " +
+                     std::to_string(e.position) + "). Message-ID: <" + e.message_id + ">";
+  return {id, f.dump(), ""};
+}
+
+std::optional<store::OutboxRecord> record_of(store::Store& store, const Settings& settings,
+                                             const std::string& external_id) {
+  auto number = [&](const std::string& prefix) -> std::optional<std::int64_t> {
+    if (external_id.rfind(prefix, 0) != 0) return std::nullopt;
+    try {
+      return std::stoll(external_id.substr(prefix.size()));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  if (auto id = number("tp-task-")) {
+    auto t = store.tasks().get(core::TaskId{*id});
+    if (!t) return std::nullopt;
+    auto p = store.prospects().get(t->prospect);
+    auto fields = task_fields(*t, p ? p->salesforce_id : std::string(), settings);
+    return store::OutboxRecord{external_id, fields.dump(), ""};
+  }
+  if (auto id = number("tp-email-")) {
+    auto e = store.salesforce().sent_email(*id);
+    if (!e) return std::nullopt;
+    auto p = store.prospects().find(e->to_email);
+    return email_record(*e, p ? p->salesforce_id : std::string(), settings);
+  }
+  return std::nullopt;
+}
+
+std::string capture_fingerprint(const Settings& settings) {
+  // What shapes a record besides the store's rows: when it changes, every record is compared.
+  nlohmann::json users(settings.users);
+  return nlohmann::json{{"external_id_field", settings.external_id_field}, {"users", users}}.dump();
+}
+
+std::size_t stage_changes(store::Store& store, const Settings& settings, core::Timestamp now) {
+  auto& repo = store.salesforce();
+  constexpr std::size_t kMarksPerRound = 1000;
+  auto fingerprint = capture_fingerprint(settings);
+  if (repo.state("outbox.capture") != fingerprint) {
+    // Capture goes on first: a change committed from here on is marked by the triggers; one
+    // committed before is found by comparing every record with the outbox.
+    repo.set_state("outbox.capture", fingerprint, now);
+    auto marks = repo.marked(std::numeric_limits<std::size_t>::max());
+    return repo.stage_marked(task_records(store, settings), marks, now);
+  }
+  std::size_t staged = 0;
+  // Rounds of marks; a mark bumped meanwhile comes back in the next round (or the next run).
+  for (int round = 0; round < 10'000; ++round) {
+    auto marks = repo.marked(kMarksPerRound);
+    std::vector<store::OutboxRecord> records;
+    for (const auto& m : marks)
+      if (auto r = record_of(store, settings, m.external_id)) records.push_back(std::move(*r));
+    if (!marks.empty()) staged += repo.stage_marked(records, marks, now);
+    if (marks.size() < kMarksPerRound) break;
+  }
+  return staged;
 }
 
 std::vector<DiffEntry> push_diff(store::Store& store, const Settings& settings) {

@@ -71,6 +71,7 @@ core::Result<Settings> parse_settings(const nlohmann::json& section) {
   whole("overlap_seconds", s.overlap_seconds, 0, 86'400);
   whole("max_attempts", s.max_attempts, 1, 100);
   whole("backoff_ms", s.backoff_ms, 0, 600'000);
+  whole("sync_interval_seconds", s.sync_interval_seconds, 0, 86'400);
   if (error) return tl::unexpected(*error);
   if (auto it = section.find("budget_share"); it != section.end() && !it->is_null()) {
     if (!it->is_number() || it->get<double>() <= 0 || it->get<double>() > 1)

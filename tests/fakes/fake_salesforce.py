@@ -85,6 +85,9 @@ def b64url_decode(s):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The headers and the body leave in separate writes: with Nagle's algorithm the body would
+    # wait for the client's delayed ACK of the headers (40 ms on Linux) on every response.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -92,6 +95,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- plumbing --------------------------------------------------------------------------
     def send_json(self, status, value, extra=None):
         body = json.dumps(value).encode()
+        self.wait_latency()
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(body)))
@@ -102,6 +106,19 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
+
+    # A data call's response leaves `latency_ms` after its request arrived, however long the
+    # fake itself took to read and answer it (as long as that was shorter): the fake's own
+    # Python time overlaps the latency instead of adding to it, so concurrent calls see the
+    # configured latency and not the fake's CPU under the GIL.
+    def wait_latency(self):
+        if not getattr(self, "is_data_call", False):
+            return
+        with LOCK:
+            latency = STATE["latency_ms"]
+        left = self.arrived + latency / 1000.0 - time.monotonic()
+        if left > 0:
+            time.sleep(left)
 
     def error(self, status, code, message):
         self.send_json(status, [{"message": message, "errorCode": code}])
@@ -125,8 +142,10 @@ class Handler(BaseHTTPRequestHandler):
     def route(self, method):
         # Read the whole body first, even when the answer is an error: on a kept-alive
         # connection unread bytes would be taken for the next request.
+        self.arrived = time.monotonic()
         n = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(n) if n else b""
+        self.is_data_call = False
         url = urllib.parse.urlsplit(self.path)
         path = url.path
         try:
@@ -138,6 +157,7 @@ class Handler(BaseHTTPRequestHandler):
             if not m:
                 return self.error(404, "NOT_FOUND", "The requested resource does not exist")
             rest = m.group(1)
+            self.is_data_call = True
             if not self.data_call():
                 return
             if method == "PATCH" and rest.startswith("composite/sobjects/"):
@@ -157,10 +177,6 @@ class Handler(BaseHTTPRequestHandler):
     # A data API call: bearer check, latency, the call counter, usage and injected faults.
     # Returns False when it already answered.
     def data_call(self):
-        with LOCK:
-            latency = STATE["latency_ms"]
-        if latency:
-            time.sleep(latency / 1000.0)
         auth = self.headers.get("Authorization", "")
         token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
         with LOCK:

@@ -1,6 +1,7 @@
 // The Salesforce sync against the fake Salesforce (tests/fakes/fake_salesforce.py) in a child
 // process, with a real SQLite store filled by the real `touchpoint demo`.
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <random>
 
@@ -348,4 +349,120 @@ TEST_CASE("sync salesforce --dry-run prints the diff and sends nothing", "[net][
                                 config.string() + "' sync salesforce --push --json"));
   CHECK(pushed["push"]["confirmed"] == out["push"]["would_send"]);
   CHECK(fake.tasks()["tasks"].size() == out["push"]["would_send"].get<std::size_t>());
+}
+
+namespace {
+
+// A demo database a week on: the sequence's call and manual steps are open tasks.
+fs::path demo_db_with_tasks(const TempDir& dir) {
+  auto db = demo_db(dir);
+  auto later = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() +
+                                                    std::chrono::hours(24 * 8));
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&later));
+  run(bin() + " --db '" + db.string() + "' tick --now " + when + " 2>&1");
+  return db;
+}
+
+std::string open_task_id(touchpoint::store::Store& store, std::size_t index) {
+  auto open = store.tasks().list({});
+  REQUIRE(open.size() > index);
+  return std::to_string(open[index].id.value);
+}
+
+}  // namespace
+
+TEST_CASE("a task change writes its outbox row in its own commit: nothing is lost while "
+          "Salesforce is down or the sync dies, nothing is duplicated on retry",
+          "[net][salesforce]") {
+  FakeSalesforce fake;
+  TempDir dir;
+  auto db = demo_db_with_tasks(dir);
+  auto settings = settings_for(fake);
+  settings.max_attempts = 2;
+  settings.concurrency = 1;
+  auto store = touchpoint::store::open_sqlite_store(db);
+  auto cli = bin() + " --db '" + db.string() + "' ";
+
+  // Capture is off until the first push (no Salesforce configured): a change marks nothing.
+  auto a = open_task_id(*store, 0);
+  run(cli + "task complete " + a + " 2>&1");
+  CHECK(store->salesforce().marked(100).empty());
+  CHECK(store->salesforce().counts().pending == 0);
+
+  // The first push compares every record and switches capture on.
+  {
+    auto api = api_for(settings);
+    auto first = sf::push(*store, api, clock_now());
+    CHECK(first.stopped == "");
+    CHECK(first.pending == 0);
+    CHECK(first.confirmed == first.staged);
+  }
+  const auto total = fake.tasks()["tasks"].size();
+  REQUIRE(total > 0);
+  CHECK(fake.tasks()["tasks"]["tp-task-" + a]["Status"] == "Completed");
+
+  // Another process completes a task and exits: no sync code ran, yet the outbox row is there,
+  // committed with the change.
+  auto b = open_task_id(*store, 0);
+  const std::string b_id = "tp-task-" + b;
+  run(cli + "task complete " + b + " --notes 'spoke to the assistant' 2>&1");
+  auto marks = store->salesforce().marked(100);
+  REQUIRE(marks.size() == 1);
+  CHECK(marks[0].external_id == b_id);
+
+  // Salesforce is down for the next push: the record is staged, sent, refused; it stays.
+  auto calls = fake.stats()["calls"].get<int>();
+  fake.configure({{"faults",
+                   {{std::to_string(calls + 1), "unavailable"},
+                    {std::to_string(calls + 2), "unavailable"}}}});
+  {
+    auto api = api_for(settings);
+    auto down = sf::push(*store, api, clock_now());
+    CHECK(down.staged == 1);
+    CHECK(down.confirmed == 0);
+    CHECK_FALSE(down.stopped.empty());
+    CHECK(down.pending == 1);
+  }
+  CHECK(fake.tasks()["tasks"][b_id]["Status"] == "Not Started");
+  CHECK(store->salesforce().marked(100).empty());  // staged: the payload is built
+
+  // A change read by a sync that then dies keeps its mark: a newer change bumps it, and the
+  // dead sync's clear (of the older generation) leaves it.
+  auto c = open_task_id(*store, 0);
+  run(cli + "task reassign " + c + " --owner rep.jisoo@touchpoint.test 2>&1");
+  auto seen = store->salesforce().marked(100);
+  REQUIRE(seen.size() == 1);
+  run(cli + "task complete " + c + " 2>&1");
+  auto record = sf::record_of(*store, settings, seen[0].external_id);
+  REQUIRE(record);
+  store->salesforce().stage_marked({*record}, seen, clock_now());
+  auto still = store->salesforce().marked(100);
+  REQUIRE(still.size() == 1);
+  CHECK(still[0].generation > seen[0].generation);
+
+  // A new process retries: both changes arrive, each record once, nothing duplicated.
+  store.reset();
+  store = touchpoint::store::open_sqlite_store(db);
+  {
+    auto api = api_for(settings);
+    auto up = sf::push(*store, api, clock_now());
+    CHECK(up.stopped == "");
+    CHECK(up.pending == 0);
+    CHECK(up.confirmed == 2);
+  }
+  auto stored = fake.tasks();
+  CHECK(stored["tasks"].size() == total);
+  CHECK(stored["tasks"][b_id]["Status"] == "Completed");
+  CHECK(stored["tasks"][b_id]["Description"].get<std::string>().find("spoke to the assistant") !=
+        std::string::npos);
+  CHECK(stored["writes"][b_id] == 2);  // created by the first push, updated once
+  CHECK(stored["tasks"]["tp-task-" + c]["Status"] == "Completed");
+  CHECK(stored["tasks"]["tp-task-" + c]["OwnerId"] == "0055e000001JisAAA");
+
+  // Nothing changed since: nothing is sent.
+  auto api = api_for(settings);
+  auto again = sf::push(*store, api, clock_now());
+  CHECK(again.staged == 0);
+  CHECK(again.sent == 0);
 }

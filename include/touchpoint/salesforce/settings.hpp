@@ -48,6 +48,8 @@ struct Settings {
   int overlap_seconds = 300;
   int max_attempts = 5;
   int backoff_ms = 1000;
+  // `serve` pushes and pulls every this many seconds (0: never; `sync salesforce` still does).
+  int sync_interval_seconds = 60;
 };
 
 // The secrets a flow needs, read from the environment.

@@ -4,6 +4,8 @@
 // the caller's Store (the HTTP calls of a push may fan out to settings.concurrency threads;
 // only the caller's thread touches the store).
 
+#include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,23 @@ namespace touchpoint::salesforce {
 // The Task records Salesforce should hold now, from every task and sent email in the store:
 // "tp-task-<id>" and "tp-email-<message id>", payload = the Task's fields as JSON.
 std::vector<store::OutboxRecord> task_records(store::Store& store, const Settings& settings);
+
+// A sent email's Task record.
+store::OutboxRecord email_record(const store::SentEmail& email, const std::string& who_id,
+                                 const Settings& settings);
+
+// The record an outbox row stands for ("tp-task-41", "tp-email-7") as it should be now;
+// nullopt when there is none (no such task, or the email was not sent).
+std::optional<store::OutboxRecord> record_of(store::Store& store, const Settings& settings,
+                                             const std::string& external_id);
+
+// Stages the records that changed since the last push. The outbox is transactional (migration
+// 0010): once capture is on, every change to a task, a sent email or a prospect's Salesforce
+// link marks its outbox row in the change's own transaction, and only the marked rows are
+// rebuilt here. The first push, and the first after the settings that shape a record
+// (external_id_field, users) changed, switches capture on and compares every record instead.
+// Returns how many records were staged.
+std::size_t stage_changes(store::Store& store, const Settings& settings, core::Timestamp now);
 
 // One Task record's fields (without `attributes`) for a task.
 nlohmann::ordered_json task_fields(const core::Task& task, const std::string& who_id,
@@ -41,11 +60,13 @@ struct PushSummary {
   std::vector<RecordError> errors;  // the permanent ones, at most 20
 };
 
-// Stages the changed records, then drains the outbox in calls of at most 200 records.
-PushSummary push(store::Store& store, Api& api, core::Timestamp now);
+// Stages the changed records, then drains the outbox in calls of at most 200 records,
+// settings.concurrency calls in flight. Once `stop` is requested no new call starts (the calls
+// in flight finish and are written; the rest stays pending).
+PushSummary push(store::Store& store, Api& api, core::Timestamp now, std::stop_token stop = {});
 
 // Drains the outbox only (no staging): for a caller that staged records itself.
-PushSummary drain(store::Store& store, Api& api, core::Timestamp now);
+PushSummary drain(store::Store& store, Api& api, core::Timestamp now, std::stop_token stop = {});
 
 struct DiffEntry {
   std::string external_id;

@@ -24,6 +24,35 @@ struct OutboxRow {
   std::string payload;
   int attempts = 0;
   std::string last_error;
+  std::int64_t seq = 0;  // the row's place in the outbox: a drain reads on from the last one
+};
+
+// What became of one record of an upsert call.
+struct OutboxResult {
+  enum class Kind { confirmed, retry, failed };
+  OutboxRow row;
+  Kind kind = Kind::confirmed;
+  std::string detail;           // confirmed: the Salesforce Id ("" when none); else the error
+  core::Timestamp retry_at{};   // retry: not before
+};
+
+// An outbox row that a change marked (the capture triggers of migration 0010): its payload
+// must be rebuilt. `generation` is the mark's count when read: the mark is cleared only if no
+// newer change bumped it meanwhile.
+struct OutboxMark {
+  std::string external_id;
+  std::int64_t generation = 0;
+};
+
+// A sent email as the push maps it to a Task.
+struct SentEmail {
+  std::int64_t id = 0;
+  std::string message_id;
+  std::string subject;
+  std::string from_email;
+  std::string to_email;
+  int position = 0;
+  core::Timestamp sent_at{};
 };
 
 struct OutboxCounts {
@@ -58,6 +87,15 @@ class SalesforceRepository {
   virtual std::size_t stage(const std::vector<OutboxRecord>& current, core::Timestamp now) = 0;
   // Up to `limit` pending rows due at `now`, oldest first.
   virtual std::vector<OutboxRow> pending(std::size_t limit, core::Timestamp now) = 0;
+  // Up to `limit` pending rows due at `now` that come after `seq` in the outbox, in outbox
+  // order: a drain walks the outbox once per pass without re-reading rows in flight.
+  virtual std::vector<OutboxRow> pending_after(std::int64_t seq, std::size_t limit,
+                                               core::Timestamp now) = 0;
+  // Writes the results of one upsert call, in one transaction: confirmed rows done (each only
+  // if its payload is still the one sent), retryable ones kept pending until retry_at,
+  // permanent failures 'failed' until their payload changes again. The rows are as
+  // pending_after read them (their seq is used).
+  virtual void settle(const std::vector<OutboxResult>& results, core::Timestamp now) = 0;
   // Marks rows done, one transaction, each only if its payload is still the one sent (a row
   // changed meanwhile stays pending). `salesforce_ids` parallels `sent`.
   virtual void confirm(const std::vector<OutboxRow>& sent,
@@ -70,6 +108,16 @@ class SalesforceRepository {
   virtual OutboxCounts counts() = 0;
   // The failed rows' errors, newest first.
   virtual std::vector<OutboxRow> failures(std::size_t limit) = 0;
+
+  // Change capture (migration 0010). The marked rows, at most `limit`.
+  virtual std::vector<OutboxMark> marked(std::size_t limit) = 0;
+  // Stages `records` (as stage() does) and clears `marks` whose generation is unchanged, in one
+  // transaction. A cleared mark without a record (the task or email is no longer one) drops
+  // its row when nothing was ever staged for it. Returns how many records were staged.
+  virtual std::size_t stage_marked(const std::vector<OutboxRecord>& records,
+                                   const std::vector<OutboxMark>& marks, core::Timestamp now) = 0;
+  // A sent email by its row id (messages.id); nullopt unless it was sent.
+  virtual std::optional<SentEmail> sent_email(std::int64_t id) = 0;
 
   virtual std::optional<std::string> state(const std::string& key) = 0;
   virtual void set_state(const std::string& key, const std::string& value, core::Timestamp now) = 0;

@@ -28,6 +28,7 @@ Json Service::salesforce_status() {
       {"last_push", json_state(repo, "last_push")},
       {"last_pull", json_state(repo, "last_pull")},
       {"last_error", error ? Json(*error) : Json(nullptr)},
+      {"schedule", json_state(repo, "schedule")},  // serve's interval and its last run
       {"outbox", {{"pending", counts.pending}, {"done", counts.done}, {"failed", counts.failed}}},
       {"failures", std::move(failures)}};
 }

@@ -11,6 +11,7 @@
 
 #include "../inbound_poller.hpp"
 #include "commands.hpp"
+#include "sync_schedule.hpp"
 
 #ifndef TOUCHPOINT_COMMAND_CENTER_DIR
 #define TOUCHPOINT_COMMAND_CENTER_DIR "plugins/command-center"
@@ -123,6 +124,14 @@ int run_serve(Context& ctx, const Args& args) {
         server.record_engine_error();
       }
     });
+  // The Salesforce push and pull on their interval, with their own store (sync_schedule.hpp).
+  std::jthread salesforce_sync([&](std::stop_token stop) {
+    try {
+      run_salesforce_schedule(ctx, std::cerr, stop);
+    } catch (const std::exception& e) {
+      std::cerr << "salesforce sync stopped: " << e.what() << '\n';
+    }
+  });
   server.start();
   ctx.out << "Touchpoint is serving on " << server.url() << " (" << options.threads
           << " threads, database " << ctx.db_path.string()
@@ -135,6 +144,8 @@ int run_serve(Context& ctx, const Args& args) {
     engine.request_stop();
     engine.join();
   }
+  salesforce_sync.request_stop();
+  salesforce_sync.join();
   ctx.out << "Stopped." << std::endl;
   return 0;
 }

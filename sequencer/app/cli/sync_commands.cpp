@@ -1,8 +1,14 @@
 // sync salesforce: push tasks and sent emails as Salesforce Tasks, pull Leads and Contacts
 // (DESIGN.md §9).
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <ostream>
+
 #include <touchpoint/salesforce/sync.hpp>
 
 #include "commands.hpp"
+#include "sync_schedule.hpp"
 #include "table.hpp"
 
 namespace touchpoint::app {
@@ -106,7 +112,61 @@ int run_sync_salesforce(Context& ctx, const Args& args) {
   return status;
 }
 
+core::Timestamp clock_now() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
 }  // namespace
+
+void run_salesforce_schedule(Context& ctx, std::ostream& log, std::stop_token stop) {
+  if (!ctx.config.salesforce || ctx.config.salesforce->sync_interval_seconds <= 0) return;
+  const auto& settings = *ctx.config.salesforce;
+  const auto interval = std::chrono::seconds(settings.sync_interval_seconds);
+  auto store = store::open_sqlite_store(ctx.db_path);
+  std::mutex mutex;
+  std::condition_variable_any wake;  // only the stop request wakes it early
+  std::optional<salesforce::Api> api;
+  while (!stop.stop_requested()) {
+    auto now = clock_now();
+    std::string error;
+    try {
+      if (!api) {
+        auto secrets = salesforce::load_secrets(settings);
+        if (!secrets) throw std::runtime_error(secrets.error().message);
+        api.emplace(settings, std::move(*secrets), stored_token(*store));
+      }
+      auto pushed = salesforce::push(*store, *api, now, stop);
+      if (!pushed.stopped.empty() && pushed.stopped != "shutting down")
+        error = "push stopped: " + pushed.stopped;
+      for (const auto& e : pushed.errors)
+        log << "salesforce: " << e.external_id << ": " << e.code << ": " << e.message << '\n';
+      if (!stop.stop_requested()) salesforce::pull(*store, *api, now);
+    } catch (const std::exception& e) {  // ApiError, a store error: logged, tried again later
+      error = e.what();
+    }
+    if (!error.empty()) {
+      log << "salesforce sync: " << error << std::endl;
+      try {
+        store->salesforce().set_state("last_error", error, now);
+      } catch (const std::exception& e) {
+        log << "salesforce sync: cannot record the error: " << e.what() << std::endl;
+      }
+    }
+    try {
+      store->salesforce().set_state(
+          "schedule",
+          nlohmann::json{{"interval_seconds", settings.sync_interval_seconds},
+                         {"last_run_at", core::format_utc(now)},
+                         {"next_run_at", core::format_utc(now + interval)},
+                         {"ok", error.empty()}}
+              .dump(),
+          now);
+    } catch (const std::exception&) {
+    }
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, interval, [] { return false; });
+  }
+}
 
 void add_sync_commands(std::vector<Command>& out) {
   out.push_back({"sync salesforce",

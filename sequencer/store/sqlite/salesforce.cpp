@@ -43,7 +43,8 @@ std::size_t SqliteSalesforce::stage(const std::vector<OutboxRecord>& current,
 std::vector<OutboxRow> SqliteSalesforce::pending(std::size_t limit, core::Timestamp now) {
   SQLite::Statement q(db_,
                       "SELECT external_id, payload, attempts, last_error FROM salesforce_outbox "
-                      "WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY rowid LIMIT ?");
+                      "WHERE state = 'pending' AND next_attempt_at <= ? AND payload <> '' "
+                      "ORDER BY rowid LIMIT ?");
   q.bind(1, to_db(now));
   q.bind(2, static_cast<std::int64_t>(limit));
   std::vector<OutboxRow> out;
@@ -51,6 +52,125 @@ std::vector<OutboxRow> SqliteSalesforce::pending(std::size_t limit, core::Timest
     out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt(),
                    q.getColumn(3).getString()});
   return out;
+}
+
+std::vector<OutboxRow> SqliteSalesforce::pending_after(std::int64_t seq, std::size_t limit,
+                                                       core::Timestamp now) {
+  // By rowid from `seq` on: the rows already done before it are never read again, so a pass
+  // over the outbox costs one walk, however many calls it takes. (A row staged before has no
+  // payload yet: '' until the sync built it.)
+  SQLite::Statement q(db_,
+                      "SELECT external_id, payload, attempts, last_error, rowid "
+                      "FROM salesforce_outbox WHERE rowid > ?1 AND state = 'pending' "
+                      "AND next_attempt_at <= ?2 AND payload <> '' ORDER BY rowid LIMIT ?3");
+  q.bind(1, seq);
+  q.bind(2, to_db(now));
+  q.bind(3, static_cast<std::int64_t>(limit));
+  std::vector<OutboxRow> out;
+  while (q.executeStep())
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt(),
+                   q.getColumn(3).getString(), q.getColumn(4).getInt64()});
+  return out;
+}
+
+void SqliteSalesforce::settle(const std::vector<OutboxResult>& results, core::Timestamp now) {
+  if (results.empty()) return;
+  SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
+  // Each write applies only while the row still holds the payload that was sent: a row
+  // changed meanwhile stays pending with its new payload. Rows are found by their rowid (the
+  // seq pending_after read), the quickest lookup.
+  const char* where = "WHERE rowid = ?5 AND external_id = ?3 AND payload = ?4";
+  SQLite::Statement done(db_,
+                         std::string("UPDATE salesforce_outbox SET state = 'done', done_at = ?1, "
+                                     "last_error = '', salesforce_id = CASE ?2 WHEN '' THEN "
+                                     "salesforce_id ELSE ?2 END ") + where);
+  SQLite::Statement retry(db_,
+                          std::string("UPDATE salesforce_outbox SET attempts = attempts + 1, "
+                                      "last_error = ?1, next_attempt_at = ?2 ") + where);
+  SQLite::Statement failed(db_,
+                           std::string("UPDATE salesforce_outbox SET state = 'failed', "
+                                       "attempts = attempts + 1, last_error = ?1, done_at = ?2 ") +
+                               where);
+  for (const auto& r : results) {
+    SQLite::Statement& u = r.kind == OutboxResult::Kind::confirmed ? done
+                           : r.kind == OutboxResult::Kind::retry   ? retry
+                                                                   : failed;
+    u.reset();
+    if (r.kind == OutboxResult::Kind::confirmed) {
+      u.bind(1, to_db(now));
+      u.bind(2, r.detail);
+    } else {
+      u.bind(1, r.detail);
+      u.bind(2, to_db(r.kind == OutboxResult::Kind::retry ? r.retry_at : now));
+    }
+    u.bind(3, r.row.external_id);
+    u.bind(4, r.row.payload);
+    u.bind(5, r.row.seq);
+    u.exec();
+  }
+  txn.commit();
+}
+
+std::vector<OutboxMark> SqliteSalesforce::marked(std::size_t limit) {
+  SQLite::Statement q(db_,
+                      "SELECT external_id, dirty FROM salesforce_outbox WHERE dirty > 0 "
+                      "ORDER BY external_id LIMIT ?");
+  q.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<OutboxMark> out;
+  while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64()});
+  return out;
+}
+
+std::size_t SqliteSalesforce::stage_marked(const std::vector<OutboxRecord>& records,
+                                           const std::vector<OutboxMark>& marks,
+                                           core::Timestamp now) {
+  SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement u(
+      db_,
+      "INSERT INTO salesforce_outbox (external_id, payload, state, queued_at) "
+      "VALUES (?1, ?2, 'pending', ?3) ON CONFLICT (external_id) DO UPDATE SET "
+      "payload = excluded.payload, state = 'pending', attempts = 0, next_attempt_at = 0, "
+      "last_error = '', queued_at = excluded.queued_at, done_at = NULL "
+      "WHERE salesforce_outbox.payload <> excluded.payload");
+  std::size_t staged = 0;
+  for (const auto& r : records) {
+    u.reset();
+    u.bind(1, r.external_id);
+    u.bind(2, r.payload);
+    u.bind(3, to_db(now));
+    staged += static_cast<std::size_t>(u.exec());
+  }
+  // Compare-and-clear: a change committed after the mark was read bumped it, so it stays.
+  SQLite::Statement drop(db_,
+                         "DELETE FROM salesforce_outbox WHERE external_id = ?1 AND dirty = ?2 "
+                         "AND payload = ''");
+  SQLite::Statement clear(db_,
+                          "UPDATE salesforce_outbox SET dirty = 0 WHERE external_id = ?1 "
+                          "AND dirty = ?2");
+  for (const auto& m : marks) {
+    for (auto* s : {&drop, &clear}) {
+      s->reset();
+      s->bind(1, m.external_id);
+      s->bind(2, m.generation);
+      s->exec();
+    }
+  }
+  txn.commit();
+  return staged;
+}
+
+std::optional<SentEmail> SqliteSalesforce::sent_email(std::int64_t id) {
+  SQLite::Statement q(db_,
+                      "SELECT m.id, m.message_id, m.subject, m.from_email, m.to_email, "
+                      "COALESCE(s.position, 0), COALESCE(m.sent_at, m.created_at) "
+                      "FROM messages m LEFT JOIN step_runs s ON s.id = m.step_run_id "
+                      "WHERE m.id = ? AND m.state = 'sent'");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return SentEmail{q.getColumn(0).getInt64(), q.getColumn(1).getString(),
+                   q.getColumn(2).getString(), q.getColumn(3).getString(),
+                   q.getColumn(4).getString(),  q.getColumn(5).getInt(),
+                   timestamp_of(q.getColumn(6).getInt64())};
 }
 
 void SqliteSalesforce::confirm(const std::vector<OutboxRow>& sent,

@@ -18,6 +18,13 @@ class SqliteSalesforce final : public SalesforceRepository {
   void retry_later(const OutboxRow& row, const std::string& error,
                    core::Timestamp retry_at) override;
   void fail(const OutboxRow& row, const std::string& error, core::Timestamp now) override;
+  std::vector<OutboxRow> pending_after(std::int64_t seq, std::size_t limit,
+                                       core::Timestamp now) override;
+  void settle(const std::vector<OutboxResult>& results, core::Timestamp now) override;
+  std::vector<OutboxMark> marked(std::size_t limit) override;
+  std::size_t stage_marked(const std::vector<OutboxRecord>& records,
+                           const std::vector<OutboxMark>& marks, core::Timestamp now) override;
+  std::optional<SentEmail> sent_email(std::int64_t id) override;
   OutboxCounts counts() override;
   std::vector<OutboxRow> failures(std::size_t limit) override;
   std::optional<std::string> state(const std::string& key) override;
