@@ -13,12 +13,16 @@
 #include <touchpoint/mail/imap_idle.hpp>
 
 #include "imap_server.hpp"
+#include "mail_test_support.hpp"
+#include "smtp_server.hpp"
 
 using touchpoint::mail::IdleEvent;
 using touchpoint::mail::IdleOptions;
 using touchpoint::mail::ImapIdleWatcher;
 using touchpoint::mail::ImapSettings;
+using touchpoint::mail::test::TempDir;
 using touchpoint::testing::ImapServer;
+using touchpoint::testing::make_certificate;
 using Kind = IdleEvent::Kind;
 
 namespace {
@@ -189,4 +193,46 @@ TEST_CASE("an IDLE watcher set for implicit TLS reports a plain-text server as a
   const auto events = recorder.events();
   CHECK(events.front().detail.starts_with("tls: "));
   CHECK(recorder.count(Kind::idling) == 0);
+}
+
+TEST_CASE("an IDLE watcher over STARTTLS or implicit TLS trusts exactly the configured CA file",
+          "[net]") {
+  TempDir dir;
+  const auto certificate = make_certificate(dir.path());
+  ImapServer server("anna", "imap-secret", ImapServer::Idle::offered, certificate);
+  auto settings = settings_for(server);
+  IdleOptions options;
+  options.first_backoff = std::chrono::milliseconds(10);
+
+  SECTION("STARTTLS with the CA file idles and reports new mail") {
+    settings.tls = ImapSettings::Tls::starttls;
+    settings.ca_file = certificate.cert;
+    Recorder recorder;
+    ImapIdleWatcher watcher(settings, recorder.listener(), options);
+    REQUIRE(recorder.wait_for(Kind::idling));
+    server.append(kMessage);
+    REQUIRE(recorder.wait_for(Kind::new_mail));
+    CHECK(recorder.count(Kind::failed) == 0);
+  }
+  SECTION("implicit TLS with the CA file idles") {
+    settings.tls = ImapSettings::Tls::implicit;
+    settings.port = server.tls_port();
+    settings.ca_file = certificate.cert;
+    Recorder recorder;
+    ImapIdleWatcher watcher(settings, recorder.listener(), options);
+    REQUIRE(recorder.wait_for(Kind::idling));
+    CHECK(recorder.count(Kind::failed) == 0);
+  }
+  SECTION("without the CA file the self-signed certificate is refused") {
+    settings.tls = ImapSettings::Tls::starttls;
+    Recorder recorder;
+    {
+      ImapIdleWatcher watcher(settings, recorder.listener(), options);
+      REQUIRE(recorder.wait_for(Kind::failed));
+    }
+    const auto events = recorder.events();
+    INFO(events.front().detail);
+    CHECK(events.front().detail.starts_with("tls: server certificate not trusted"));
+    CHECK(recorder.count(Kind::idling) == 0);
+  }
 }

@@ -97,7 +97,8 @@ void chown_path(const fs::path& path, uid_t uid, gid_t gid) {
 
 }  // namespace
 
-ImapServer::ImapServer(std::string username, std::string password, Idle idle)
+ImapServer::ImapServer(std::string username, std::string password, Idle idle,
+                       std::optional<Certificate> certificate)
     : username_(std::move(username)), password_(std::move(password)) {
   std::random_device rd;
   dir_ = fs::temp_directory_path() / ("touchpoint-imap-" + std::to_string(rd()));
@@ -133,6 +134,7 @@ ImapServer::ImapServer(std::string username, std::string password, Idle idle)
   write_file(dir_ / "passwd", username_ + ":{PLAIN}" + password_ + ":" + std::to_string(mail_uid_) +
                                   ":" + std::to_string(mail_gid_) + "::" + home.string() + "::\n");
   port_ = free_port();
+  while (certificate && (tls_port_ == 0 || tls_port_ == port_)) tls_port_ = free_port();
   const std::string d = dir_.string();
   std::ostringstream conf;
   conf << "protocols = imap\n"
@@ -140,7 +142,9 @@ ImapServer::ImapServer(std::string username, std::string password, Idle idle)
        << "base_dir = " << d << "/run\n"
        << "state_dir = " << d << "/state\n"
        << "log_path = " << d << "/dovecot.log\n"
-       << "ssl = no\n"
+       << (certificate ? "ssl = yes\nssl_cert = <" + certificate->cert.string() + "\nssl_key = <" +
+                             certificate->key.string() + "\n"
+                       : std::string("ssl = no\n"))
        << "disable_plaintext_auth = no\n"
        << "auth_mechanisms = plain login\n"
        // Dovecot delays a failed login by 2 s by default: not in tests.
@@ -164,7 +168,8 @@ ImapServer::ImapServer(std::string username, std::string password, Idle idle)
        << "service imap-login {\n"
        << (::geteuid() == 0 ? "" : "  chroot =\n")
        << "  inet_listener imap {\n    address = 127.0.0.1\n    port = " << port_
-       << "\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n"
+       << "\n  }\n  inet_listener imaps {\n    address = 127.0.0.1\n    port = " << tls_port_
+       << "\n  }\n}\n"
        << "service anvil {\n  chroot =\n}\n";
   write_file(dir_ / "dovecot.conf", conf.str());
 

@@ -9,7 +9,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+
+#include "smtp_server.hpp"  // Certificate
 
 namespace touchpoint::testing {
 
@@ -21,13 +24,16 @@ class ImapServer {
 
   // Starts Dovecot and waits until it accepts connections; throws std::runtime_error when it
   // cannot.
+  // With a certificate, the plain port also offers STARTTLS, and tls_port() speaks TLS.
   explicit ImapServer(std::string username = "anna", std::string password = "imap-secret",
-                      Idle idle = Idle::offered);
+                      Idle idle = Idle::offered,
+                      std::optional<Certificate> certificate = std::nullopt);
   ~ImapServer();
   ImapServer(const ImapServer&) = delete;
   ImapServer& operator=(const ImapServer&) = delete;
 
   std::uint16_t port() const { return port_; }
+  std::uint16_t tls_port() const { return tls_port_; }  // 0 without a certificate
   const std::string& username() const { return username_; }
   const std::string& password() const { return password_; }
 
@@ -46,6 +52,7 @@ class ImapServer {
   gid_t mail_gid_ = 0;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
   int appended_ = 0;
 };
 

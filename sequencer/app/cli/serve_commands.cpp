@@ -84,23 +84,20 @@ bridge::ServerOptions server_options(Context& ctx, const Args& args) {
   return options;
 }
 
-// The engine beside the server: ticks every second under the EngineLock, and polls the reps'
-// IMAP folders once a minute when any mailbox has one.
+// The engine beside the server: ticks every second under the EngineLock, and after each tick
+// reads the reps' IMAP folders that are due: at once when IDLE reports new mail, else once a
+// minute (InboundWatch). The store stays on this thread; the IDLE watchers only wake it.
 void run_engine(Context& ctx, bridge::Server& server, std::stop_token stop) {
   engine::EngineLock lock(ctx.db_path);
   auto store = store::open_sqlite_store(ctx.db_path);
   auto transport = ctx.transport();
   engine::Engine engine(*store, transport.get(), ctx.engine_config());
-  bool imap = std::any_of(ctx.config.mailboxes.begin(), ctx.config.mailboxes.end(),
-                          [](const Mailbox& m) { return m.imap.has_value(); });
-  auto last_poll = std::chrono::steady_clock::time_point{};
+  InboundWatch inbound(ctx.config, {});
   engine::LoopOptions loop;
   loop.now = clock_now;
   loop.on_tick = [&](const engine::TickReport& r) {
     server.record_engine_tick(r.sent, r.deferred, r.failed);
-    if (!imap || std::chrono::steady_clock::now() - last_poll < std::chrono::minutes(1)) return;
-    last_poll = std::chrono::steady_clock::now();
-    for (const auto& poll : poll_mailboxes(*store, ctx.config, clock_now()))
+    for (const auto& poll : inbound.poll_due(*store, clock_now()))
       if (!poll.error.empty()) std::cerr << "fetch " << poll.mailbox << ": " << poll.error << '\n';
   };
   loop.on_error = [&](const std::string& message) {
