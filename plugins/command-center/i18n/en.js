@@ -215,6 +215,7 @@ export default {
   'event.soft_bounce': 'Soft bounce',
   'event.unsubscribe': 'Unsubscribed',
   'event.sent': 'Email sent',
+  'event.delivered': 'Delivered',
   'event.deferred': 'Delivery delayed',
   'event.failed': 'Sending failed',
   'event.throttled': 'Held by a send limit',

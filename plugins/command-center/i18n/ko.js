@@ -214,6 +214,7 @@ export default {
   'event.soft_bounce': '일시적 반송',
   'event.unsubscribe': '수신 거부',
   'event.sent': '이메일 발송됨',
+  'event.delivered': '전달됨',
   'event.deferred': '전송 지연',
   'event.failed': '발송 실패',
   'event.throttled': '발송 한도로 대기',

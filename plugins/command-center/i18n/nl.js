@@ -214,6 +214,7 @@ export default {
   'event.soft_bounce': 'Tijdelijke bounce',
   'event.unsubscribe': 'Afgemeld',
   'event.sent': 'E-mail verstuurd',
+  'event.delivered': 'Afgeleverd',
   'event.deferred': 'Aflevering vertraagd',
   'event.failed': 'Verzenden mislukt',
   'event.throttled': 'Wacht op verzendlimiet',

@@ -214,6 +214,7 @@ export default {
   'event.soft_bounce': 'Tillfällig studs',
   'event.unsubscribe': 'Avregistrerade sig',
   'event.sent': 'Mejl skickat',
+  'event.delivered': 'Levererat',
   'event.deferred': 'Leverans försenad',
   'event.failed': 'Utskicket misslyckades',
   'event.throttled': 'Väntar på sändningsgräns',

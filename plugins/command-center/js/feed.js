@@ -9,7 +9,7 @@ import { t, label, formatTime } from './i18n.js';
 // the store records (an unnamed event still arrives through onmessage).
 const TYPES = [
   'open', 'click', 'reply', 'auto_reply', 'out_of_office', 'bounce', 'hard_bounce', 'soft_bounce',
-  'unsubscribe', 'sent', 'deferred', 'failed', 'throttled', 'unknown', 'excluded', 'enrolled',
+  'unsubscribe', 'sent', 'delivered', 'deferred', 'failed', 'throttled', 'unknown', 'excluded', 'enrolled',
   'paused', 'resumed', 'exited', 'finished', 'moved', 'task_created', 'task_completed',
   'task_skipped', 'task_snoozed', 'task_reassigned', 'machine_open', 'machine_click',
 ];
