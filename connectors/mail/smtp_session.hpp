@@ -31,9 +31,9 @@ class SmtpSession {
   // content dot-stuffed (RFC 5321 4.5.2). Returns `sent` with the server's final reply,
   // `transient` for a 4xx reply, a connection fault or a timeout before the content was
   // handed over, `permanent` for a 5xx reply. A connection lost, or a reply not received,
-  // after the content's final "." was written gives `unknown`-in-doubt: `transient` with a
-  // detail starting "in doubt: " — the server may have accepted it (RFC 5321 4.1.1.4). After
-  // anything but `sent` the connection is closed; the next call opens a new one. Never throws.
+  // after the content's final "." was written gives `unknown`: the server may have accepted
+  // it (RFC 5321 4.1.1.4), so it must not be sent again. After anything but `sent` the
+  // connection is closed; the next call opens a new one. Never throws.
   // Not thread-safe: one caller at a time.
   core::SendOutcome send(const std::string& from, const std::string& to, std::string_view mime);
 
@@ -43,8 +43,5 @@ class SmtpSession {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Whether an outcome from SmtpSession::send says the message may have been delivered.
-bool in_doubt(const core::SendOutcome& outcome);
 
 }  // namespace touchpoint::mail::detail

@@ -48,37 +48,46 @@ core::SendOutcome classify(const vmime::net::smtp::SMTPCommandError& e) {
   return {core::SendStatus::transient, "unexpected reply " + detail};
 }
 
-// Keeps the last line the server sent, so a success can report the server's own reply
-// ("250 2.0.0 Queued as 4F2A"). Only received lines: sent ones include AUTH data.
-class LastReplyTracer final : public vmime::net::tracer {
- public:
-  explicit LastReplyTracer(std::shared_ptr<std::string> last) : last_(std::move(last)) {}
-  void traceSend(const vmime::string&) override {}
-  void traceReceive(const vmime::string& line) override { *last_ = line; }
-
- private:
-  std::shared_ptr<std::string> last_;
+// What a connection's tracer saw: the last line the server sent, so a success can report the
+// server's own reply ("250 2.0.0 Queued as 4F2A") — only received lines: sent ones include
+// AUTH data — and whether the current message's terminating "." has left. vmime traces that
+// "." only once its socket took it, so a fault after it means the server may hold the message.
+struct Trace {
+  std::string last_reply;
+  bool content_handed_over = false;
 };
 
-class LastReplyTracerFactory final : public vmime::net::tracerFactory {
+class ConnectionTracer final : public vmime::net::tracer {
  public:
-  explicit LastReplyTracerFactory(std::shared_ptr<std::string> last) : last_(std::move(last)) {}
+  explicit ConnectionTracer(std::shared_ptr<Trace> trace) : trace_(std::move(trace)) {}
+  void traceSend(const vmime::string& line) override {
+    if (line == ".") trace_->content_handed_over = true;
+  }
+  void traceReceive(const vmime::string& line) override { trace_->last_reply = line; }
+
+ private:
+  std::shared_ptr<Trace> trace_;
+};
+
+class ConnectionTracerFactory final : public vmime::net::tracerFactory {
+ public:
+  explicit ConnectionTracerFactory(std::shared_ptr<Trace> trace) : trace_(std::move(trace)) {}
   vmime::shared_ptr<vmime::net::tracer> create(vmime::shared_ptr<vmime::net::service>,
                                                int) override {
-    return vmime::make_shared<LastReplyTracer>(last_);
+    return vmime::make_shared<ConnectionTracer>(trace_);
   }
 
  private:
-  std::shared_ptr<std::string> last_;
+  std::shared_ptr<Trace> trace_;
 };
 
 }  // namespace
 
-// The vmime session and its SMTP service, connected or not, and the last line its server sent.
+// The vmime session and its SMTP service, connected or not, and what its tracer saw.
 struct SmtpTransport::Connection {
   vmime::shared_ptr<vmime::net::session> session;
   vmime::shared_ptr<vmime::net::transport> transport;
-  std::shared_ptr<std::string> last_reply = std::make_shared<std::string>();
+  std::shared_ptr<Trace> trace = std::make_shared<Trace>();
   // Instead of the above, for a server reached in plain text without a login.
   std::unique_ptr<detail::SmtpSession> plain;
 
@@ -142,8 +151,10 @@ core::SendOutcome SmtpTransport::submit(Connection& connection,
                                                                kPlainTimeout);
     return connection.plain->send(message.from_email, message.to_email, mime);
   }
-  connection.last_reply->clear();
+  connection.trace->last_reply.clear();
+  connection.trace->content_handed_over = false;
   core::SendOutcome outcome;
+  bool replied = false;  // the outcome is the server's reply, not a fault of the connection
   try {
     detail::ensure_vmime_platform();
     if (!connection.transport || !connection.transport->isConnected()) {
@@ -162,7 +173,7 @@ core::SendOutcome SmtpTransport::submit(Connection& connection,
         t.setProperty("auth.username", settings_.username);
         t.setProperty("auth.password", settings_.password);
       }
-      t.setTracerFactory(vmime::make_shared<LastReplyTracerFactory>(connection.last_reply));
+      t.setTracerFactory(vmime::make_shared<ConnectionTracerFactory>(connection.trace));
       t.setSocketFactory(vmime::make_shared<detail::NoDelaySocketFactory>(
           settings_.no_delay == SmtpSettings::NoDelay::on ? detail::TcpNoDelay::on
                                                           : detail::TcpNoDelay::off));
@@ -186,20 +197,22 @@ core::SendOutcome SmtpTransport::submit(Connection& connection,
         vmime::make_shared<vmime::mailbox>(vmime::emailAddress(message.to_email)));
     connection.transport->send(vmime::mailbox(vmime::emailAddress(message.from_email)),
                                recipients, stream, size);
-    outcome = {core::SendStatus::sent, one_line(*connection.last_reply)};
+    outcome = {core::SendStatus::sent, one_line(connection.trace->last_reply)};
   } catch (const vmime::net::smtp::SMTPMessageSizeExceedsMaxLimitsException& e) {
     outcome = {core::SendStatus::permanent, "552 message too large: " + describe(e)};
+    replied = true;
   } catch (const vmime::net::smtp::SMTPMessageSizeExceedsCurLimitsException& e) {
     outcome = {core::SendStatus::transient, "452 insufficient storage: " + describe(e)};
+    replied = true;
   } catch (const vmime::net::smtp::SMTPCommandError& e) {
     outcome = classify(e);
+    replied = true;
   } catch (const vmime::exceptions::authentication_error& e) {
-    outcome = {core::SendStatus::permanent, "auth: " + one_line(e.response()) +
-                                                " (last reply: " + one_line(*connection.last_reply) +
-                                                ")"};
+    outcome = {core::SendStatus::permanent, "auth: " + one_line(e.response()) + " (last reply: " +
+                                                one_line(connection.trace->last_reply) + ")"};
   } catch (const vmime::exceptions::authentication_exception& e) {
-    outcome = {core::SendStatus::permanent,
-               "auth: " + describe(e) + " (last reply: " + one_line(*connection.last_reply) + ")"};
+    outcome = {core::SendStatus::permanent, "auth: " + describe(e) + " (last reply: " +
+                                                one_line(connection.trace->last_reply) + ")"};
   } catch (const vmime::security::cert::certificateException& e) {
     outcome = {core::SendStatus::transient, "tls: server certificate: " + describe(e)};
   } catch (const vmime::exceptions::tls_exception& e) {
@@ -211,6 +224,12 @@ core::SendOutcome SmtpTransport::submit(Connection& connection,
   } catch (...) {
     outcome = {core::SendStatus::transient, "smtp " + settings_.host + ": unknown failure"};
   }
+  // The connection failed after the terminating "." left and before the final reply came: the
+  // server may have accepted the message, so it must not be retried (RFC 5321 4.1.1.4).
+  if (!replied && outcome.status != core::SendStatus::sent && connection.trace->content_handed_over)
+    outcome = {core::SendStatus::unknown,
+               outcome.detail +
+                   " after the message was handed over; it may have been accepted (not resent)"};
   outcome.detail = without_secret(std::move(outcome.detail), settings_.password);
   return outcome;
 }

@@ -84,9 +84,14 @@ TickReport Engine::send_queued(core::Timestamp now) {
       case core::SendStatus::permanent:
         ++report.failed;
         break;
+      case core::SendStatus::unknown:
+        ++report.unknown;
+        break;
     }
-    if (outcome.status != core::SendStatus::sent && gate) {
-      // Not sent: it no longer counts against its mailbox (as in sent_since).
+    if (outcome.status != core::SendStatus::sent && outcome.status != core::SendStatus::unknown &&
+        gate) {
+      // Not sent: it no longer counts against its mailbox (as in sent_since); an `unknown` one
+      // may have left, so it still counts.
       auto& sent = sender(from_email).sent;
       if (auto it = std::find(sent.begin(), sent.end(), now); it != sent.end()) sent.erase(it);
     }
@@ -150,13 +155,19 @@ class SendPool {
       std::lock_guard lock(mutex_);
       for (auto& m : messages) jobs_.push_back(std::move(m));
     }
-    jobs_ready_.notify_all();
+    // Wake as many workers as there are new jobs, not every worker for one job.
+    if (messages.size() >= threads_.size())
+      jobs_ready_.notify_all();
+    else
+      for (std::size_t i = 0; i < messages.size(); ++i) jobs_ready_.notify_one();
   }
 
   // Blocks until at least `at_least` sends have completed; returns every completed one.
   std::vector<Completed> wait_completed(std::size_t at_least) {
     std::unique_lock lock(mutex_);
+    wanted_ = at_least;
     done_ready_.wait(lock, [&] { return done_.size() >= at_least; });
+    wanted_ = 0;
     return std::exchange(done_, {});
   }
 
@@ -176,8 +187,11 @@ class SendPool {
       }
       lock.lock();
       done_.push_back(std::move(c));
+      // Wake the caller only once what it waits for is there: one wake-up per commit, not one
+      // per message.
+      const bool enough = wanted_ > 0 && done_.size() >= wanted_;
       lock.unlock();
-      done_ready_.notify_one();  // the caller re-checks its count
+      if (enough) done_ready_.notify_one();
     }
   }
 
@@ -187,6 +201,7 @@ class SendPool {
   std::condition_variable done_ready_;
   std::deque<core::OutgoingMessage> jobs_;
   std::vector<Completed> done_;
+  std::size_t wanted_ = 0;  // completions the caller waits for; 0: it is not waiting
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
@@ -239,6 +254,7 @@ TickReport Engine::tick(core::Timestamp now,
   report.sent = sending.sent;
   report.deferred = sending.deferred;
   report.failed = sending.failed;
+  report.unknown = sending.unknown;
   report.throttled = sending.throttled;
   return report;
 }

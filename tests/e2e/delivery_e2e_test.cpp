@@ -49,7 +49,7 @@ struct CountingTransport final : touchpoint::core::MailTransport {
     std::lock_guard lock(mutex);
     ++sends[m.to_email];
     if (m.to_email == "p3@nordvik.se")
-      return {SendStatus::transient, "in doubt: the server closed the connection"};
+      return {SendStatus::unknown, "the server closed the connection after the content"};
     return {SendStatus::sent, "250 OK"};
   }
 };
@@ -75,8 +75,10 @@ TEST_CASE("a send left in doubt is `unknown` at once and never resent", "[e2e]")
     config.send_group = 4;
   }
   touchpoint::engine::Engine engine(*store, &transport, config);
-  engine.tick(now);
-  engine.tick(now + std::chrono::hours(2));  // well past any retry backoff
+  const auto first = engine.tick(now);
+  CHECK(first.unknown == 1);
+  CHECK(first.deferred == 0);
+  CHECK(engine.tick(now + std::chrono::hours(2)).unknown == 0);  // well past any retry backoff
 
   const auto by_recipient = states(*store);
   CHECK(by_recipient.at("p3@nordvik.se") == DeliveryState::unknown);

@@ -127,21 +127,62 @@ TEST_CASE("a connection the server closed is opened again on the next send", "[n
   CHECK(server->messages().size() == 1);
 }
 
-TEST_CASE("a connection lost after the message was handed over leaves it in doubt", "[net]") {
+TEST_CASE("a connection lost after the message was handed over leaves it unknown", "[net]") {
   SmtpServer server;
   SmtpTransport transport(plain_settings(server.port()));
   const auto outcome = transport.send(to_recipient("drop-after-data@example.kr", 1));
   INFO(outcome.detail);
-  CHECK(outcome.status == SendStatus::transient);
-  CHECK(outcome.detail.rfind("in doubt: ", 0) == 0);  // the store makes it `unknown`
-  CHECK(server.messages().size() == 1);                // the server did get it
+  CHECK(outcome.status == SendStatus::unknown);  // the store records it `unknown`, not resent
+  CHECK_THAT(outcome.detail, Catch::Contains("may have been accepted"));
+  CHECK(server.messages().size() == 1);  // the server did get it
 
-  // A failure before the content left is not in doubt, and the next send reconnects.
+  // A failure before the content left is an ordinary transient one, and the next send
+  // reconnects.
   const auto refused = transport.send(to_recipient("temp-fail@example.kr", 2));
   CHECK(refused.status == SendStatus::transient);
-  CHECK(refused.detail.rfind("in doubt: ", 0) == std::string::npos);
   CHECK(transport.send(to_recipient("minjun.kim@example.kr", 3)).status == SendStatus::sent);
   CHECK(server.messages().size() == 2);
+}
+
+TEST_CASE("over STARTTLS (vmime) a connection lost after the content is unknown, not retried",
+          "[net]") {
+  TempDir dir;
+  const auto certificate = make_certificate(dir.path());
+  SmtpServer server({"starttls", certificate, ""});
+  auto settings = plain_settings(server.port());
+  settings.tls = SmtpSettings::Tls::starttls;
+  settings.ca_file = certificate.cert;
+  SmtpTransport transport(settings);
+
+  const auto lost = transport.send(to_recipient("drop-after-data@example.kr", 1));
+  INFO(lost.detail);
+  CHECK(lost.status == SendStatus::unknown);
+  CHECK_THAT(lost.detail, Catch::Contains("may have been accepted"));
+  CHECK(server.messages().size() == 1);  // sent exactly once: no retry inside the transport
+
+  // Refused before the content: transient, not unknown; the transport then reconnects.
+  const auto refused = transport.send(to_recipient("temp-fail@example.kr", 2));
+  INFO(refused.detail);
+  CHECK(refused.status == SendStatus::transient);
+  const auto ok = transport.send(to_recipient("minjun.kim@example.kr", 3));
+  INFO(ok.detail);
+  CHECK(ok.status == SendStatus::sent);
+  CHECK(server.messages().size() == 2);
+}
+
+TEST_CASE("a message with lines starting with dots arrives exactly as built", "[net]") {
+  SmtpServer server;
+  SmtpTransport transport(plain_settings(server.port()));
+  auto message = to_recipient("minjun.kim@example.kr", 1);
+  // Quoted-printable keeps a '.' at the start of a line; the client must double it on the wire
+  // (RFC 5321 4.5.2) and the server take it away again.
+  message.html = "<p>Hi</p>\n.one\n..two\n.\n<p>" + std::string(300, '.') + "</p>";
+  const auto outcome = transport.send(message);
+  INFO(outcome.detail);
+  REQUIRE(outcome.status == SendStatus::sent);
+  const auto received = server.messages();
+  REQUIRE(received.size() == 1);
+  CHECK(received[0] == build_mime(message));
 }
 
 TEST_CASE("a 451 reply is transient, a 550 permanent with the server's code and text", "[net]") {

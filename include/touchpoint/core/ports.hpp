@@ -29,8 +29,11 @@ struct OutgoingMessage {
 
 enum class SendStatus {
   sent,       // the server accepted it
-  transient,  // try again later (4xx, connection trouble)
+  transient,  // try again later (4xx, connection trouble before the content was handed over)
   permanent,  // never retry (5xx): a hard bounce
+  unknown,    // the content was handed over and the server's answer was lost (the connection
+              // dropped, no reply in time): it may have been accepted, so it is never retried
+              // automatically; the rep is shown it (DESIGN.md §6)
 };
 
 struct SendOutcome {

@@ -37,6 +37,7 @@ struct TickReport {
   std::size_t sent = 0;
   std::size_t deferred = 0;   // transient failures, retried later
   std::size_t failed = 0;     // permanent failures
+  std::size_t unknown = 0;    // lost after the content was handed over: `unknown`, not resent
   std::size_t throttled = 0;  // times a sender's mailbox was held by its limits
   std::size_t recovered_unknown = 0;
 };

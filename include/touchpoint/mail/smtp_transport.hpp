@@ -47,11 +47,11 @@ class SmtpTransport final : public core::MailTransport {
   // a timeout, and a server certificate that does not verify (detail starts with "tls: "; a
   // configuration fault, not the prospect's, so not a bounce); `permanent` for a 5xx reply
   // (detail: code and the server's text), a message build_mime refuses, and an authentication
-  // failure (detail starts with "auth: "). A server reached in plain text without a login is
-  // spoken to by a small pipelining client (smtp_session.hpp): there, a connection lost after
-  // the message's final "." left gives `transient` with a detail starting "in doubt: ", which
-  // the store records as `unknown`, never resent. Never throws; the password never appears in a
-  // detail.
+  // failure (detail starts with "auth: "); `unknown` when the connection is lost, or the reply
+  // does not come, after the message's terminating "." left: the server may have accepted it,
+  // so it must never be sent again automatically (both the vmime path and the small pipelining
+  // client used for a server reached in plain text without a login, smtp_session.hpp). Never
+  // throws; the password never appears in a detail.
   // Thread-safe: MIME is built on the caller's thread; at most settings.connections calls
   // talk to the server at once, one per connection, the others wait for a free connection.
   core::SendOutcome send(const core::OutgoingMessage& message) override;

@@ -39,6 +39,7 @@ int run_tick(Context& ctx, const Args& args) {
                          {"sent", report.sent},
                          {"deferred", report.deferred},
                          {"failed", report.failed},
+                         {"unknown", report.unknown},
                          {"throttled", report.throttled},
                          {"recovered_unknown", recovered}});
   } else {
@@ -46,6 +47,9 @@ int run_tick(Context& ctx, const Args& args) {
             << " tasks opened, " << report.messages_queued << " emails queued, " << report.excluded
             << " excluded, " << report.sent << " sent, " << report.deferred << " deferred, "
             << report.failed << " failed";
+    if (report.unknown)
+      ctx.out << ", " << report.unknown
+              << " unknown (the connection was lost after the content left; not resent)";
     if (report.throttled)
       ctx.out << "; " << report.throttled
               << " mailboxes held by their send limits (`messages` shows until when)";

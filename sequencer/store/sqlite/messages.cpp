@@ -7,10 +7,6 @@
 namespace touchpoint::store::sqlite {
 namespace {
 
-// The prefix of a transient outcome's detail when the connection was lost after the message
-// was handed over, before the server's reply: it may have been accepted (mail::SmtpTransport).
-constexpr std::string_view kInDoubt = "in doubt: ";
-
 constexpr const char* kColumns =
     "m.id, m.message_id, m.created_at, m.from_name, m.from_email, m.to_name, m.to_email, "
     "m.subject, m.html, m.in_reply_to, m.refs, m.unsubscribe_url, m.unsubscribe_mailto, "
@@ -77,13 +73,10 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
         "END "
         "WHERE id = ?4 AND state = 'sending' RETURNING enrollment_id, step_run_id");
     for (const auto& [id, outcome] : outcomes) {
-      // A transient failure goes back to the queue, to be tried again after a backoff, unless
-      // the transport says the message may have been accepted: that one is `unknown`, never
-      // resent (DESIGN.md §6).
-      const bool in_doubt = outcome.status == core::SendStatus::transient &&
-                            outcome.detail.rfind(kInDoubt, 0) == 0;
-      DeliveryState state = outcome.status == core::SendStatus::sent ? DeliveryState::sent
-                            : in_doubt                               ? DeliveryState::unknown
+      // A transient failure goes back to the queue, to be tried again after a backoff; one the
+      // transport says may have been accepted is `unknown`, never resent (DESIGN.md §6).
+      DeliveryState state = outcome.status == core::SendStatus::sent      ? DeliveryState::sent
+                            : outcome.status == core::SendStatus::unknown ? DeliveryState::unknown
                             : outcome.status == core::SendStatus::transient
                                 ? DeliveryState::queued
                                 : DeliveryState::failed;
