@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -22,6 +23,22 @@ core::Result<std::string> string_member(const std::filesystem::path& path,
   if (it == object.end() || it->is_null()) return std::string();
   if (!it->is_string()) return bad(path, where + "." + key, "must be a string");
   return it->get<std::string>();
+}
+
+// A whole-number member from `min` to `max` into `target`, left as it is when absent; an error
+// naming `where`.`key` otherwise.
+template <typename T>
+std::optional<core::Error> whole_member(const std::filesystem::path& path,
+                                        const nlohmann::json& object, const std::string& where,
+                                        const char* key, long long min, long long max, T& target) {
+  auto v = object.find(key);
+  if (v == object.end() || v->is_null()) return std::nullopt;
+  if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max)
+    return bad(path, where.empty() ? key : where + "." + key,
+               "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max))
+        .value();
+  target = static_cast<T>(v->get<long long>());
+  return std::nullopt;
 }
 
 // `limits`: every key optional. The defaults (core::SendLimits) keep the two common hosted
@@ -112,6 +129,11 @@ core::Result<Mailbox> read_mailbox(const std::filesystem::path& path, const std:
   auto smtp = read_server<mail::SmtpSettings>(path, where + ".smtp", *smtp_it);
   if (!smtp) return tl::unexpected(smtp.error());
   mailbox.smtp = std::move(*smtp);
+  // Connections kept open to the submission server; 1 unless set, as a hosted mailbox may
+  // refuse more (Gmail allows 15 at once, Microsoft 365 counts them against the account).
+  if (auto e = whole_member(path, *smtp_it, where + ".smtp", "connections", 1, 100,
+                            mailbox.smtp.connections))
+    return tl::unexpected(*e);
   if (auto imap_it = m.find("imap"); imap_it != m.end() && !imap_it->is_null()) {
     auto imap = read_server<mail::ImapSettings>(path, where + ".imap", *imap_it);
     if (!imap) return tl::unexpected(imap.error());
@@ -179,6 +201,34 @@ core::Result<ServeSettings> read_serve(const std::filesystem::path& path, const 
   return serve;
 }
 
+// "engine": {"send_workers", "send_group", "claim_batch"}, every key optional.
+core::Result<EngineSettings> read_engine(const std::filesystem::path& path,
+                                         const nlohmann::json& doc) {
+  EngineSettings engine;
+  auto it = doc.find("engine");
+  if (it == doc.end() || it->is_null()) return engine;
+  if (!it->is_object()) return bad(path, "engine", "must be an object");
+  static constexpr const char* kKeys[] = {"send_workers", "send_group", "claim_batch"};
+  for (const auto& [key, value] : it->items())
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
+      return bad(path, "engine." + key,
+                 "unknown key (the engine's keys are send_workers, send_group, claim_batch)");
+  std::size_t workers = 0, group = 0;
+  if (auto e = whole_member(path, *it, "engine", "send_workers", 1, 256, workers))
+    return tl::unexpected(*e);
+  if (auto e = whole_member(path, *it, "engine", "send_group", 1, 10'000, group))
+    return tl::unexpected(*e);
+  if (auto e = whole_member(path, *it, "engine", "claim_batch", 1, 100'000, engine.claim_batch))
+    return tl::unexpected(*e);
+  if (workers > 0) engine.send_workers = workers;
+  if (group > 0) engine.send_group = group;
+  if (workers > 0 && group > 0 && group < workers)
+    return bad(path, "engine.send_group",
+               "must be at least engine.send_workers (" + std::to_string(workers) +
+                   "): each worker sends a message marked `sending`");
+  return engine;
+}
+
 }  // namespace
 
 core::Result<Config> load_config(const std::filesystem::path& path) {
@@ -237,6 +287,9 @@ core::Result<Config> load_config(const std::filesystem::path& path) {
   auto serve = read_serve(path, doc);
   if (!serve) return tl::unexpected(serve.error());
   config.serve = std::move(*serve);
+  auto engine = read_engine(path, doc);
+  if (!engine) return tl::unexpected(engine.error());
+  config.engine = *engine;
   return config;
 }
 

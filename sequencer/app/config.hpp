@@ -42,6 +42,19 @@ struct ServeSettings {
   std::filesystem::path static_dir;       // the command center; empty: found near the program
 };
 
+// The engine's sending keys (top-level "engine": {"send_workers", "send_group",
+// "claim_batch"}). Absent keys keep these defaults.
+struct EngineSettings {
+  // Messages handed to the mail transport at once, each on its own thread. Absent: the sum of
+  // the mailboxes' smtp.connections (1 each unless set), so each mailbox sends over as many
+  // connections as it allows and several mailboxes send in parallel; 1 without mailboxes.
+  std::optional<std::size_t> send_workers;
+  // The most messages marked `sending` at once, hence the most a crash can leave `unknown`
+  // (never resent). Absent: send_workers. Never below send_workers.
+  std::optional<std::size_t> send_group;
+  std::size_t claim_batch = 500;  // due steps claimed per transaction
+};
+
 struct Config {
   std::string public_url;       // for unsubscribe links and tracking
   std::string tracking_secret;  // from the variable `secret_env` names; required with public_url
@@ -50,6 +63,7 @@ struct Config {
   std::vector<Mailbox> mailboxes;  // none: messages go to the outbox folder
   std::optional<salesforce::Settings> salesforce;  // "salesforce": absent when not configured
   ServeSettings serve;
+  EngineSettings engine;
 };
 
 // Reads `path`. Errors name the key ("mailboxes[0].smtp.port: must be a whole number").

@@ -39,7 +39,8 @@ struct Context {
   // engine::EngineConfig::limits; an empty function when no mailbox is configured (the folder
   // transport is not throttled).
   std::function<std::optional<core::SendLimits>(const std::string& from_email)> send_limits() const;
-  // The engine's settings from the configuration: public URL and signing secret, limits.
+  // The engine's settings from the configuration: public URL and signing secret, limits, and
+  // the "engine" keys (send_workers defaults to the mailboxes' SMTP connections, 1 each).
   engine::EngineConfig engine_config() const;
   // Where mail goes, for people: "the reps' mailboxes" or the outbox folder.
   std::string mail_destination() const;
