@@ -172,6 +172,17 @@ core::Result<ServeSettings> read_serve(const std::filesystem::path& path, const 
       serve.cors_origins.push_back((*it)[i].get<std::string>());
     }
   }
+  // Checked as addresses by the server, which names the entry (trusted_proxies[i]).
+  if (auto it = doc.find("trusted_proxies"); it != doc.end() && !it->is_null()) {
+    if (!it->is_array())
+      return bad(path, "trusted_proxies", "must be a list of addresses or CIDR ranges");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string() || (*it)[i].get<std::string>().empty())
+        return bad(path, "trusted_proxies[" + std::to_string(i) + "]",
+                   "must be an address or a CIDR range such as \"127.0.0.1\" or \"10.0.0.0/8\"");
+      serve.trusted_proxies.push_back((*it)[i].get<std::string>());
+    }
+  }
   if (auto it = doc.find("tls"); it != doc.end() && !it->is_null()) {
     if (!it->is_object()) return bad(path, "tls", "must be an object with cert_file and key_file");
     auto cert = string_member(path, *it, "tls", "cert_file");

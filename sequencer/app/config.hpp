@@ -28,11 +28,14 @@ struct Mailbox {
   core::SendLimits limits;
 };
 
-// `touchpoint serve`: the bridge's settings (top-level keys "threads", "cors_origins", "tls",
-// "limits", "static_dir").
+// `touchpoint serve`: the bridge's settings (top-level keys "threads", "cors_origins",
+// "trusted_proxies", "tls", "limits", "static_dir").
 struct ServeSettings {
   std::size_t threads = 2;                // worker threads, each with its own connection
   std::vector<std::string> cors_origins;  // exact origins allowed to call the API, or "*"
+  // Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by
+  // default: the header is ignored (bridge::ServerOptions::trusted_proxies).
+  std::vector<std::string> trusted_proxies;
   std::string tls_cert_file;              // "tls": {"cert_file", "key_file"}: HTTPS when set
   std::string tls_key_file;
   std::size_t body_bytes = 1024 * 1024;   // "limits": {"body_bytes", "header_bytes",

@@ -5,7 +5,11 @@
 //
 // Threads: `threads` workers, each with its own io_context, its own store::Store (one SQLite
 // connection, WAL) and its own Service; a connection lives on one worker for its whole life,
-// so a Service is only ever used by the thread that owns it.
+// so a Service is only ever used by the thread that owns it. Opens and clicks are recorded by
+// one more thread for all workers, many per transaction (HitRecorder); their answers are
+// written when the transaction has committed, and the worker serves others meanwhile.
+//
+// HEAD is answered on every GET route, like GET without the body.
 
 #include <chrono>
 #include <cstddef>
@@ -40,6 +44,11 @@ struct ServerOptions {
   std::filesystem::path database;  // each worker opens its own connection to it
   engine::EngineConfig engine;     // public URL and tracking secret, for the Service
   std::vector<std::string> cors_origins;  // exact origins ("https://x.test"), or "*"
+  // Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR ranges:
+  // "127.0.0.1", "10.0.0.0/8", "::1"). Empty, the default: no header is believed and the
+  // TCP peer is the client, since anyone can send the header. The client's address is what
+  // tracking hits record and classify (mail privacy proxies, link scanners).
+  std::vector<std::string> trusted_proxies;
   std::optional<TlsFiles> tls;
   ServerLimits limits;
   std::filesystem::path static_dir;  // the command center's files; empty: none served

@@ -44,7 +44,10 @@ struct ApiError : std::runtime_error {
 // Who made a tracking hit, as far as the request tells.
 struct Hit {
   std::string user_agent;
-  std::string remote_address;
+  std::string remote_address;  // the client's, past trusted proxies (ServerOptions)
+  // A HEAD request: no person's mail client or browser sends one, link scanners and link
+  // previews do, so the hit is a machine's (link_scanner unless it is known better).
+  bool head = false;
 };
 
 // What a tracking endpoint answers with.
@@ -53,6 +56,13 @@ struct TrackingReply {
   Kind kind = Kind::pixel;
   std::string location;  // redirect: the URL signed into the token
   std::string html;      // page: the unsubscribe confirmation or its result
+};
+
+// An open or a click a valid token asks to record, and the answer once it is recorded; when
+// its step does not exist (store::TrackingRepository::record_all says so) the answer is gone.
+struct TrackingRequest {
+  store::TrackingRepository::PendingHit pending;
+  TrackingReply reply;
 };
 
 // One live-feed event: an SSE `id`, `event` and `data`.
@@ -159,6 +169,13 @@ class Service {
   // records an open when none was recorded.
   TrackingReply open(std::string_view token, const Hit& hit, core::Timestamp now);
   TrackingReply click(std::string_view token, const Hit& hit, core::Timestamp now);
+  // The first half of open() and click(), without the database: the hit to record, or empty
+  // for a forged, altered, expired or foreign token (answer gone). The server records the
+  // hits of all its workers together (HitRecorder). Thread-safe.
+  std::optional<TrackingRequest> read_open(std::string_view token, const Hit& hit,
+                                           core::Timestamp now) const;
+  std::optional<TrackingRequest> read_click(std::string_view token, const Hit& hit,
+                                            core::Timestamp now) const;
   // GET: the confirmation page (a form that POSTs back). POST (RFC 8058 one-click or the
   // form): ends the enrollment with cause unsubscribe (and the prospect's other live
   // enrollments: they asked for no more email), marks the prospect unsubscribed and records

@@ -155,6 +155,31 @@ struct TaskFilter {
   std::size_t offset = 0;
 };
 
+// A page of the task queue, cut in the database: `filter` (its limit and offset give the
+// page) and, with `view`, only the open tasks that stand there for their owner at `now`
+// (core::classify in the owner's zone; UTC when the owner or the zone is unknown).
+struct TaskPageQuery {
+  TaskFilter filter;
+  std::optional<core::TaskView> view;
+  Timestamp now{};
+};
+
+// A task with what the queue shows beside it, read in the same query.
+struct ListedTask {
+  core::Task task;
+  std::string prospect_company;
+  std::string prospect_timezone;
+  bool owner_known = false;    // the owner is a rep (the fields below are theirs)
+  std::string owner_name;
+  std::string owner_timezone;  // IANA name as stored
+  core::SequenceId sequence;
+};
+
+struct TaskPage {
+  std::vector<ListedTask> tasks;  // by due instant, then id
+  std::int64_t total = 0;         // the matching tasks over every page
+};
+
 // How a task is closed.
 struct TaskClosure {
   core::TaskState state = core::TaskState::completed;
@@ -169,6 +194,9 @@ class TaskRepository {
   virtual ~TaskRepository() = default;
   virtual std::vector<core::Task> list(const TaskFilter& filter) = 0;
   virtual std::optional<core::Task> get(core::TaskId id) = 0;
+  // One page of tasks and the total, filtered, ordered and cut by the database; only the
+  // page's tasks are made (title and note personalized).
+  virtual TaskPage page(const TaskPageQuery& query) = 0;
   // Closes an open task and moves the enrollment's pending steps, atomically. `conflict` when
   // the task is not open (exactly one of two concurrent closes wins).
   virtual Result<core::Task> close(core::TaskId id, const TaskClosure& closure,
@@ -300,6 +328,17 @@ class TrackingRepository {
   enum class ImpliedOpen { no, yes };
   virtual void record(const TrackedStep& step, const TrackingHit& hit, ImpliedOpen implied_open,
                       Timestamp now) = 0;
+  // A hit to record on the step its token names (which may not exist).
+  struct PendingHit {
+    core::StepRunId step_run;
+    TrackingHit hit;
+    ImpliedOpen implied_open = ImpliedOpen::no;
+    Timestamp at{};
+  };
+  // Records every hit whose step exists, as record() would one by one, all in one
+  // transaction (group commit). Answers, per hit in order, whether its step exists. Throws
+  // on a database fault, and then nothing is recorded.
+  virtual std::vector<bool> record_all(const std::vector<PendingHit>& hits) = 0;
   // Marks the prospect unsubscribed and records the "unsubscribe" event, the first time only:
   // false when the prospect had already unsubscribed. Ending enrollments is the caller's.
   virtual bool unsubscribe(const TrackedStep& step, const std::string& machine, Timestamp now) = 0;

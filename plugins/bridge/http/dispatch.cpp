@@ -2,17 +2,27 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <iostream>
 #include <unordered_map>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
 
 namespace touchpoint::bridge::http {
+namespace asio = boost::asio;
 namespace {
 
 core::Timestamp clock_now() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+// Every GET route answers HEAD too.
+void add_head(std::vector<std::string>& methods) {
+  if (std::find(methods.begin(), methods.end(), "GET") != methods.end() &&
+      std::find(methods.begin(), methods.end(), "HEAD") == methods.end())
+    methods.insert(std::find(methods.begin(), methods.end(), "GET") + 1, "HEAD");
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
@@ -60,17 +70,89 @@ std::optional<core::User> authenticate(Service& service, const std::string& toke
   return user;
 }
 
-// Routes that write to the database: POSTs and the tracking hits.
+// Routes that write through the worker's store: the POSTs (tracking hits go to the
+// HitRecorder).
 bool writes(const Route& route) {
-  return route.method == bhttp::verb::post || route.pattern.rfind("/o/", 0) == 0 ||
-         route.pattern.rfind("/c/", 0) == 0;
+  return route.method == bhttp::verb::post;
+}
+
+// An address as IPv6 (IPv4 as IPv4-mapped), so one list of ranges covers both families.
+std::optional<asio::ip::address_v6> as_v6(std::string_view text) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(text, ec);
+  if (ec) return std::nullopt;
+  if (address.is_v4()) return asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
+  return address.to_v6();
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
 }  // namespace
 
-Dispatcher::Dispatcher(const ServerOptions& options, Metrics& metrics)
-    : options_(options), metrics_(metrics) {
+Dispatcher::Dispatcher(const ServerOptions& options, Metrics& metrics, HitRecorder& recorder)
+    : options_(options), metrics_(metrics), recorder_(recorder) {
   for (const auto& r : routes()) router_.add(std::string(bhttp::to_string(r.method)), r.pattern);
+  for (std::size_t i = 0; i < options_.trusted_proxies.size(); ++i) {
+    const auto& entry = options_.trusted_proxies[i];
+    auto slash = entry.find('/');
+    auto address = as_v6(std::string_view(entry).substr(0, slash));
+    bool v4 = entry.find(':') == std::string::npos;
+    int bits = v4 ? 32 : 128;
+    bool good = address.has_value();
+    if (good && slash != std::string::npos) {
+      auto digits = std::string_view(entry).substr(slash + 1);
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
+      good = ec == std::errc() && end == digits.data() + digits.size() && !digits.empty() &&
+             bits >= 0 && bits <= (v4 ? 32 : 128);
+    }
+    if (!good)
+      throw std::runtime_error("trusted_proxies[" + std::to_string(i) + "]: '" + entry +
+                               "' is not an IP address or a CIDR range like 10.0.0.0/8");
+    asio::ip::network_v6 network(*address, static_cast<unsigned short>(bits + (v4 ? 96 : 0)));
+    trusted_.push_back(network.canonical());
+  }
+}
+
+bool Dispatcher::trusted_proxy(const std::string& address) const {
+  if (trusted_.empty()) return false;
+  auto a = as_v6(address);
+  if (!a) return false;
+  asio::ip::network_v6 host(*a, 128);
+  return std::any_of(trusted_.begin(), trusted_.end(), [&](const asio::ip::network_v6& n) {
+    return host == n || host.is_subnet_of(n);
+  });
+}
+
+std::string Dispatcher::client_address(const Request& request,
+                                       const std::string& peer_address) const {
+  if (!trusted_proxy(peer_address)) return peer_address;
+  // Every X-Forwarded-For field, in order, as one list; each proxy appends its peer.
+  std::vector<std::string_view> hops;
+  auto [first, last] = request.equal_range("X-Forwarded-For");
+  for (auto field = first; field != last; ++field) {
+    auto value = std::string_view(field->value());
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      auto comma = value.find(',', start);
+      if (comma == std::string_view::npos) comma = value.size();
+      hops.push_back(trim(value.substr(start, comma - start)));
+      start = comma + 1;
+    }
+  }
+  // From the nearest hop back: the first one not ours is the client. A hop that is not an
+  // address ends the walk (what lies before it cannot be trusted).
+  std::string client = peer_address;
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    auto hop = std::string(*it);
+    if (!as_v6(hop)) break;
+    client = hop;
+    if (!trusted_proxy(hop)) break;
+  }
+  return client;
 }
 
 bool Dispatcher::allowed_origin(std::string_view origin) const {
@@ -86,12 +168,26 @@ void Dispatcher::add_cors(std::string_view origin, Response& response) const {
 }
 
 Outcome Dispatcher::handle(const Request& request, Service& service,
-                           const std::string& remote_address) {
+                           const std::string& peer_address) {
   auto started = std::chrono::steady_clock::now();
   std::size_t route_index = Metrics::kUnmatched;
-  Outcome out = route(request, service, remote_address, route_index);
-  if (auto origin = request.find(bhttp::field::origin); origin != request.end())
-    add_cors(origin->value(), out.response);
+  Outcome out = route(request, service, client_address(request, peer_address), route_index);
+  std::string origin;
+  if (auto o = request.find(bhttp::field::origin); o != request.end())
+    origin = std::string(o->value());
+  if (out.deferred) {
+    // The answer comes later: CORS and the metrics then, on whatever thread it comes.
+    out.deferred = [this, inner = std::move(out.deferred), origin, route_index,
+                    started](Reply reply) {
+      inner([this, reply = std::move(reply), origin, route_index, started](Response res) {
+        add_cors(origin, res);
+        metrics_.record(route_index, res.result_int(), std::chrono::steady_clock::now() - started);
+        reply(std::move(res));
+      });
+    };
+    return out;
+  }
+  add_cors(origin, out.response);
   metrics_.record(route_index, out.response.result_int(),
                   std::chrono::steady_clock::now() - started);
   return out;
@@ -107,12 +203,15 @@ Outcome Dispatcher::route(const Request& request, Service& service,
   if (segments.size() == 1 && segments[0].empty()) segments.clear();  // "/"
 
   auto method = std::string(request.method_string());
+  // HEAD is GET without the body; the session leaves the body out.
+  auto routed_method = request.method() == bhttp::verb::head ? std::string("GET") : method;
   if (request.method() == bhttp::verb::options) {
     // CORS preflight: the methods this path answers, to configured origins only.
     auto found = router_.match("", segments);
     if (found.allowed.empty())
       return {error_response(404, "not_found", "no route for " + std::string(target->path())), {}};
     Response res{bhttp::status::no_content, request.version()};
+    add_head(found.allowed);
     found.allowed.push_back("OPTIONS");
     res.set(bhttp::field::allow, join(found.allowed, ", "));
     auto origin = request.find(bhttp::field::origin);
@@ -127,7 +226,8 @@ Outcome Dispatcher::route(const Request& request, Service& service,
     return {std::move(res), {}};
   }
 
-  auto match = router_.match(method, segments);
+  auto match = router_.match(routed_method, segments);
+  add_head(match.allowed);
   if (match.kind == Router::Match::Kind::not_found)
     return {error_response(404, "not_found", "no route for " + std::string(target->path())), {}};
   if (match.kind == Router::Match::Kind::method_not_allowed) {
@@ -151,10 +251,12 @@ Outcome Dispatcher::route(const Request& request, Service& service,
                 metrics_,
                 std::nullopt,
                 Hit{},
-                clock_now()};
+                clock_now(),
+                &recorder_};
     if (auto ua = request.find(bhttp::field::user_agent); ua != request.end())
       ex.hit.user_agent = std::string(ua->value());
     ex.hit.remote_address = remote_address;
+    ex.hit.head = request.method() == bhttp::verb::head;
     if (route.auth) {
       std::string token(bearer_token(request));
       // EventSource cannot set headers: the feed also takes ?access_token=.

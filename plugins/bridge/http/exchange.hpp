@@ -3,6 +3,7 @@
 // the worker's Service, and the answer (a response, or the start of a live feed).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <touchpoint/bridge/hit_recorder.hpp>
 #include <touchpoint/bridge/server.hpp>
 #include <touchpoint/bridge/service.hpp>
 
@@ -34,12 +36,20 @@ struct Exchange {
   std::optional<core::User> user;  // set on routes that need auth
   Hit hit;
   core::Timestamp now;
+  HitRecorder* recorder = nullptr;  // the server's group commit for tracking hits
 };
+
+// The answer of a route that replies later (a tracking hit waiting for its commit): it is
+// called once with a function to call, once, on any thread, with the response.
+using Reply = std::function<void(Response)>;
+using Deferred = std::function<void(Reply)>;
 
 struct Outcome {
   Response response;
   // Set: the response is a live feed's header; events with a larger id follow.
   std::optional<std::int64_t> feed_after;
+  // Set: `response` is unused; the answer comes through this.
+  Deferred deferred = {};
 };
 
 struct Route {

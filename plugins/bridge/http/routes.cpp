@@ -176,11 +176,30 @@ Outcome tracking_reply(const TrackingReply& reply) {
   return {std::move(res), std::nullopt};
 }
 
+// An open or a click: a bad token is answered at once; a good one is answered after the
+// server's group commit has recorded it (or found its step gone).
+Outcome record_then_reply(Exchange& ex, std::optional<TrackingRequest> request) {
+  if (!request) return tracking_reply(TrackingReply{TrackingReply::Kind::gone, {}, {}});
+  Outcome out;
+  out.deferred = [recorder = ex.recorder, request = std::move(*request)](Reply reply) mutable {
+    recorder->submit(std::move(request.pending),
+                     [answer = std::move(request.reply), reply](std::optional<bool> recorded) {
+                       if (!recorded)
+                         return reply(error_response(500, "internal", "internal error"));
+                       reply(tracking_reply(*recorded ? answer
+                                                      : TrackingReply{TrackingReply::Kind::gone,
+                                                                      {}, {}})
+                                 .response);
+                     });
+  };
+  return out;
+}
+
 Outcome open_pixel(Exchange& ex) {
-  return tracking_reply(ex.service.open(ex.params.at("token"), ex.hit, ex.now));
+  return record_then_reply(ex, ex.service.read_open(ex.params.at("token"), ex.hit, ex.now));
 }
 Outcome click(Exchange& ex) {
-  return tracking_reply(ex.service.click(ex.params.at("token"), ex.hit, ex.now));
+  return record_then_reply(ex, ex.service.read_click(ex.params.at("token"), ex.hit, ex.now));
 }
 Outcome unsubscribe_page(Exchange& ex) {
   return tracking_reply(ex.service.unsubscribe_page(ex.params.at("token"), ex.now));

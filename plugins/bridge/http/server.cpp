@@ -1,7 +1,9 @@
 // The Beast server: an acceptor handing connections round-robin to worker threads, each with
 // its own io_context, Store and Service; sessions (plain or TLS) read a request, dispatch it on
 // their worker, write the answer, and loop while the connection is kept alive. A live feed
-// turns its session into a chunked text/event-stream that polls the worker's Service.
+// turns its session into a chunked text/event-stream that polls the worker's Service. Opens
+// and clicks are answered when the HitRecorder's thread has committed them: the session waits
+// without holding its worker, which a work guard keeps running until the answer is written.
 #include <touchpoint/bridge/server.hpp>
 
 #include <atomic>
@@ -41,6 +43,7 @@ namespace beast = boost::beast;
 namespace ssl = asio::ssl;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
+using http::Deferred;
 using http::Dispatcher;
 using http::Metrics;
 using http::Request;
@@ -72,12 +75,15 @@ struct Worker {
 
 struct Server::Impl {
   explicit Impl(ServerOptions o);
+  ~Impl();
   void accept();
   void start_session(Worker& worker, tcp::socket socket);
   void request_stop();
 
   ServerOptions options;
   Metrics metrics;
+  // Stopped (its queue answered) once the workers have ended, before their io_contexts go.
+  std::unique_ptr<HitRecorder> recorder;
   Dispatcher dispatcher;
   std::optional<ssl::context> tls;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -156,6 +162,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void read_header() {
     state_ = State::idle;
+    head_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits().header_bytes));
     parser_->body_limit(limits().body_bytes);
@@ -227,25 +234,60 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void handle() {
     state_ = State::handling;
     Request request = parser_->release();
+    head_ = request.method() == bhttp::verb::head;
     auto out = server_.dispatcher.handle(request, *worker_.service, remote_);
     keep_alive_ = request.keep_alive() && !worker_.draining;
-    if (out.feed_after && out.response.result() == bhttp::status::ok)
+    if (out.deferred) return wait_for(std::move(out.deferred), request.version());
+    if (out.feed_after && out.response.result() == bhttp::status::ok && !head_)
       return start_feed(std::move(out.response), *out.feed_after);
     out.response.version(request.version());
     write(std::move(out.response));
   }
 
+  // The answer comes from another thread; it is written on this session's worker. The work
+  // guard keeps the worker's io_context running (through a shutdown too) until then. The
+  // session and the guard move on to the worker with the answer, so the other thread never
+  // holds the last reference to either.
+  void wait_for(Deferred deferred, unsigned version) {
+    lowest().expires_never();
+    deferred([session = self(), guard = asio::make_work_guard(worker_.ioc),
+              version](Response res) mutable {
+      auto& ioc = session->worker_.ioc;
+      asio::post(ioc, [self = std::move(session), work = std::move(guard),
+                       answer = std::move(res), version]() mutable {
+        work.reset();
+        if (self->state_ == State::closed) return;
+        self->keep_alive_ = self->keep_alive_ && !self->worker_.draining;
+        answer.version(version);
+        self->write(std::move(answer));
+      });
+    });
+  }
+
   void write(Response res) {
     state_ = State::writing;
     res.keep_alive(keep_alive_);
+    lowest().expires_after(limits().write_timeout);
+    if (head_) {
+      // HEAD: GET's header, its Content-Length included, and no body.
+      auto length = res.body().size();
+      bool has_length = res.result() != bhttp::status::no_content &&
+                        res.result() != bhttp::status::not_modified &&
+                        res[bhttp::field::content_type] != "text/event-stream; charset=utf-8";
+      head_response_ = std::make_unique<bhttp::response<bhttp::empty_body>>(std::move(res.base()));
+      if (has_length) head_response_->content_length(length);
+      bhttp::async_write(stream_, *head_response_,
+                         beast::bind_front_handler(&Session::on_write, self()));
+      return;
+    }
     res.prepare_payload();
     response_ = std::make_unique<Response>(std::move(res));
-    lowest().expires_after(limits().write_timeout);
     bhttp::async_write(stream_, *response_, beast::bind_front_handler(&Session::on_write, self()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
     response_.reset();
+    head_response_.reset();
     if (ec || !keep_alive_ || worker_.draining) return close();
     read_header();
   }
@@ -331,7 +373,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::unique_ptr<Response> response_;
+  std::unique_ptr<bhttp::response<bhttp::empty_body>> head_response_;
   bool keep_alive_ = true;
+  bool head_ = false;  // the request in hand is a HEAD
   State state_ = State::idle;
   // Live feed.
   asio::steady_timer timer_;
@@ -346,7 +390,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 }  // namespace
 
 Server::Impl::Impl(ServerOptions o)
-    : options(std::move(o)), metrics(route_labels()), dispatcher(options, metrics) {
+    : options(std::move(o)),
+      metrics(route_labels()),
+      recorder(std::make_unique<HitRecorder>(options.database)),
+      dispatcher(options, metrics, *recorder) {
   if (options.threads == 0) options.threads = 1;
   if (options.tls) {
     tls.emplace(ssl::context::tls_server);
@@ -390,6 +437,11 @@ Server::Impl::Impl(ServerOptions o)
       if (!e) request_stop();
     });
   }
+}
+
+Server::Impl::~Impl() {
+  // Answers still queued are posted to the workers' io_contexts, which must still exist.
+  recorder->stop();
 }
 
 void Server::Impl::accept() {
@@ -498,6 +550,7 @@ void Server::wait() {
     for (auto& w : impl_->workers) w->ioc.stop();
   for (auto& w : impl_->workers)
     if (w->thread.joinable()) w->thread.join();
+  impl_->recorder->stop();
 }
 
 void Server::record_engine_tick(std::size_t sent, std::size_t deferred, std::size_t failed) {

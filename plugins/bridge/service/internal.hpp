@@ -90,6 +90,8 @@ Json prospect_brief_json(const core::Prospect& p);
 // Every field of a prospect, with "name" and "custom".
 Json prospect_json(const core::Prospect& p);
 // A task with the fields service.hpp lists; `view` only for open tasks when `now` is given.
+Json task_json(const store::ListedTask& t, std::optional<core::Timestamp> now);
+// The same for a task read alone, with what the queue shows beside it looked up.
 Json task_json(const core::Task& t, Lookups& lookups, std::optional<core::Timestamp> now);
 Json enrollment_json(const core::Enrollment& e, Lookups& lookups);
 // The feed's and timeline's event: the event's fields, its prospect, enrollment and step.

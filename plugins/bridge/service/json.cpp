@@ -88,7 +88,9 @@ Json prospect_json(const core::Prospect& p) {
   return o;
 }
 
-Json task_json(const core::Task& t, Lookups& lookups, std::optional<core::Timestamp> now) {
+Json task_json(const store::ListedTask& listed, std::optional<core::Timestamp> now) {
+  static const date::time_zone* utc = core::find_zone("UTC");
+  const auto& t = listed.task;
   Json o;
   o["id"] = t.id.value;
   o["type"] = core::to_string(t.type);
@@ -97,20 +99,19 @@ Json task_json(const core::Task& t, Lookups& lookups, std::optional<core::Timest
   o["due_at"] = core::format_utc(t.due_at);
   // Where the task stands in its owner's day: only open tasks have a place in the queue.
   o["view"] = nullptr;
-  if (now && t.state == core::TaskState::open)
-    o["view"] = core::to_string(core::classify(t, *now, lookups.zone_of(t.owner)));
-  if (const auto* p = lookups.prospect(t.prospect))
-    o["prospect"] = prospect_brief_json(*p);
-  else
-    o["prospect"] = Json{{"id", t.prospect.value},
-                         {"email", t.prospect_email},
-                         {"name", t.prospect_name},
-                         {"company", ""},
-                         {"timezone", ""}};
-  const auto* owner = lookups.user(t.owner);
-  o["owner"] = owner ? Json{{"id", owner->id.value}, {"email", owner->email}, {"name", owner->name}}
-                     : Json(nullptr);
-  o["sequence"] = Json{{"id", lookups.sequence_id_of(t)}, {"name", t.sequence_name}};
+  if (now && t.state == core::TaskState::open) {
+    const auto* zone = listed.owner_known ? core::find_zone(listed.owner_timezone) : nullptr;
+    o["view"] = core::to_string(core::classify(t, *now, zone ? *zone : *utc));
+  }
+  o["prospect"] = Json{{"id", t.prospect.value},
+                       {"email", t.prospect_email},
+                       {"name", t.prospect_name},
+                       {"company", listed.prospect_company},
+                       {"timezone", listed.prospect_timezone}};
+  o["owner"] = listed.owner_known
+                   ? Json{{"id", t.owner.value}, {"email", t.owner_email}, {"name", listed.owner_name}}
+                   : Json(nullptr);
+  o["sequence"] = Json{{"id", listed.sequence.value}, {"name", t.sequence_name}};
   o["enrollment"] = t.enrollment.value;
   o["step"] = t.position;
   o["title"] = t.title;
@@ -123,6 +124,26 @@ Json task_json(const core::Task& t, Lookups& lookups, std::optional<core::Timest
   o["sent_message_id"] = t.sent_message_id;
   o["closed_at"] = instant_json(t.closed_at);
   return o;
+}
+
+Json task_json(const core::Task& t, Lookups& lookups, std::optional<core::Timestamp> now) {
+  store::ListedTask listed;
+  listed.task = t;
+  if (const auto* p = lookups.prospect(t.prospect)) {
+    // The prospect as stored now (a task read earlier may carry older names).
+    listed.task.prospect_email = p->email;
+    listed.task.prospect_name = core::full_name(p->first_name, p->last_name);
+    listed.prospect_company = p->company;
+    listed.prospect_timezone = p->timezone;
+  }
+  if (const auto* owner = lookups.user(t.owner)) {
+    listed.owner_known = true;
+    listed.task.owner_email = owner->email;
+    listed.owner_name = owner->name;
+    listed.owner_timezone = owner->timezone;
+  }
+  listed.sequence = core::SequenceId{lookups.sequence_id_of(t)};
+  return task_json(listed, now);
 }
 
 Json enrollment_json(const core::Enrollment& e, Lookups& lookups) {

@@ -29,25 +29,23 @@ Json Service::list_tasks(const core::User& me, const Query& query, core::Timesta
       bad_field("view", "'" + *view + "' is not one of today, overdue, upcoming");
   auto page = query_page(query);
 
-  // The view depends on each owner's zone, so it is filtered here, then the page is cut.
-  Lookups lookups(store_);
-  std::vector<core::Task> matching;
-  for (auto& t : store_.tasks().list(filter)) {
-    if (wanted && (t.state != core::TaskState::open ||
-                   core::classify(t, now, lookups.zone_of(t.owner)) != *wanted))
-      continue;
-    matching.push_back(std::move(t));
-  }
-  auto total = static_cast<std::int64_t>(matching.size());
+  // The database filters (the view too, in each owner's zone), counts and cuts the page;
+  // only the page's tasks are read whole.
+  store::TaskPageQuery wanted_page;
+  wanted_page.filter = filter;
+  wanted_page.filter.limit = page.limit;
+  wanted_page.filter.offset = page.offset;
+  wanted_page.view = wanted;
+  wanted_page.now = now;
+  auto found = store_.tasks().page(wanted_page);
   Json tasks = Json::array();
-  for (std::size_t i = page.offset; i < matching.size() && tasks.size() < page.limit; ++i)
-    tasks.push_back(task_json(matching[i], lookups, now));
+  for (const auto& t : found.tasks) tasks.push_back(task_json(t, now));
   auto shown = tasks.size();
   return Json{{"tasks", std::move(tasks)},
-              {"total", total},
+              {"total", found.total},
               {"limit", page.limit},
               {"offset", page.offset},
-              {"next_offset", next_offset(page, shown, total)}};
+              {"next_offset", next_offset(page, shown, found.total)}};
 }
 
 Json Service::get_task(core::TaskId id) {

@@ -15,7 +15,15 @@ TrackingReply gone() {
 
 std::string machine_of(const Hit& hit) {
   auto kind = core::classify_hit(hit.user_agent, hit.remote_address);
+  if (!kind && hit.head) kind = core::MachineKind::link_scanner;
   return kind ? core::to_string(*kind) : "";
+}
+
+// Records one hit through this thread's store; `gone` when its step does not exist.
+TrackingReply record_one(store::Store& store, std::optional<TrackingRequest> request) {
+  if (!request) return gone();
+  if (!store.tracking().record_all({request->pending}).front()) return gone();
+  return std::move(request->reply);
 }
 
 std::string escape_html(std::string_view text) {
@@ -59,29 +67,40 @@ std::string page(std::string_view title, const std::string& body_html) {
 
 }  // namespace
 
-TrackingReply Service::open(std::string_view token, const Hit& hit, core::Timestamp now) {
-  if (config_.tracking_secret.empty()) return gone();
+std::optional<TrackingRequest> Service::read_open(std::string_view token, const Hit& hit,
+                                                  core::Timestamp now) const {
+  if (config_.tracking_secret.empty()) return std::nullopt;
   auto read = core::verify_token(token, config_.tracking_secret, now);
-  if (!read || read->kind != core::TrackingToken::Kind::open) return gone();
-  auto step = store_.tracking().step(core::StepRunId{read->step_run});
-  if (!step) return gone();
-  store_.tracking().record(*step, {"open", "", machine_of(hit)},
-                           store::TrackingRepository::ImpliedOpen::no, now);
-  return TrackingReply{TrackingReply::Kind::pixel, {}, {}};
+  if (!read || read->kind != core::TrackingToken::Kind::open) return std::nullopt;
+  return TrackingRequest{{core::StepRunId{read->step_run},
+                          {"open", "", machine_of(hit)},
+                          store::TrackingRepository::ImpliedOpen::no,
+                          now},
+                         TrackingReply{TrackingReply::Kind::pixel, {}, {}}};
+}
+
+std::optional<TrackingRequest> Service::read_click(std::string_view token, const Hit& hit,
+                                                   core::Timestamp now) const {
+  if (config_.tracking_secret.empty()) return std::nullopt;
+  auto read = core::verify_token(token, config_.tracking_secret, now);
+  if (!read || read->kind != core::TrackingToken::Kind::click) return std::nullopt;
+  // Only web links were ever signed; anything else would make the redirect a weapon.
+  const auto& url = read->url;
+  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) return std::nullopt;
+  // A click implies an open: the store records one when the step has none.
+  return TrackingRequest{{core::StepRunId{read->step_run},
+                          {"click", url, machine_of(hit)},
+                          store::TrackingRepository::ImpliedOpen::yes,
+                          now},
+                         TrackingReply{TrackingReply::Kind::redirect, url, {}}};
+}
+
+TrackingReply Service::open(std::string_view token, const Hit& hit, core::Timestamp now) {
+  return record_one(store_, read_open(token, hit, now));
 }
 
 TrackingReply Service::click(std::string_view token, const Hit& hit, core::Timestamp now) {
-  if (config_.tracking_secret.empty()) return gone();
-  auto read = core::verify_token(token, config_.tracking_secret, now);
-  if (!read || read->kind != core::TrackingToken::Kind::click) return gone();
-  // Only web links were ever signed; anything else would make the redirect a weapon.
-  const auto& url = read->url;
-  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) return gone();
-  auto step = store_.tracking().step(core::StepRunId{read->step_run});
-  if (!step) return gone();
-  store_.tracking().record(*step, {"click", url, machine_of(hit)},
-                           store::TrackingRepository::ImpliedOpen::yes, now);
-  return TrackingReply{TrackingReply::Kind::redirect, url, {}};
+  return record_one(store_, read_click(token, hit, now));
 }
 
 TrackingReply Service::unsubscribe_page(std::string_view token, core::Timestamp now) {

@@ -73,6 +73,7 @@ bridge::ServerOptions server_options(Context& ctx, const Args& args) {
   options.database = ctx.db_path;
   options.engine = ctx.engine_config();
   options.cors_origins = serve.cors_origins;
+  options.trusted_proxies = serve.trusted_proxies;
   if (!serve.tls_cert_file.empty())
     options.tls = bridge::TlsFiles{serve.tls_cert_file, serve.tls_key_file};
   options.limits.body_bytes = serve.body_bytes;

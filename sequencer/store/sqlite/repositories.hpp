@@ -2,6 +2,9 @@
 // The SQLite implementations of the repository interfaces. Each holds a reference to the one
 // connection its SqliteStore owns. Internal to touchpoint::store.
 
+#include <map>
+#include <memory>
+
 #include <touchpoint/store/store.hpp>
 
 #include "common.hpp"
@@ -76,18 +79,28 @@ class SqliteEnrollments final : public EnrollmentRepository {
   SQLite::Database& db_;
 };
 
+class TaskNotes;  // tasks.cpp: steps' notes compiled once per connection
+
 class SqliteTasks final : public TaskRepository {
  public:
-  explicit SqliteTasks(SQLite::Database& db) : db_(db) {}
+  explicit SqliteTasks(SQLite::Database& db);
+  ~SqliteTasks() override;
   std::vector<core::Task> list(const TaskFilter& filter) override;
   std::optional<core::Task> get(core::TaskId id) override;
+  TaskPage page(const TaskPageQuery& query) override;
   Result<core::Task> close(core::TaskId id, const TaskClosure& closure,
                            const std::vector<Reschedule>& later_steps) override;
   Result<core::Task> snooze(core::TaskId id, Timestamp until, Timestamp now) override;
   Result<core::Task> reassign(core::TaskId id, core::UserId owner, Timestamp now) override;
 
  private:
+  // A statement prepared once per connection, by its SQL (the queue's few filter shapes).
+  SQLite::Statement& prepared(const std::string& sql);
+
   SQLite::Database& db_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements_;
+  std::unique_ptr<TaskNotes> notes_;
+  bool functions_ = false;  // the view's SQL functions are registered on db_
 };
 
 class SqliteMessages final : public MessageRepository {
@@ -160,9 +173,12 @@ class SqliteTracking final : public TrackingRepository {
   void record(const TrackedStep& step, const TrackingHit& hit, ImpliedOpen implied_open,
               Timestamp now) override;
   bool unsubscribe(const TrackedStep& step, const std::string& machine, Timestamp now) override;
+  std::vector<bool> record_all(const std::vector<PendingHit>& hits) override;
 
  private:
   SQLite::Database& db_;
+  // Prepared once: every tracking hit runs them.
+  std::optional<SQLite::Statement> step_, has_event_, insert_;
 };
 
 class SqliteActivity final : public ActivityRepository {

@@ -1,6 +1,9 @@
 #include "repositories.hpp"
 
 #include <map>
+#include <unordered_map>
+
+#include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
 
@@ -8,35 +11,14 @@
 #include <touchpoint/core/task.hpp>
 
 namespace touchpoint::store::sqlite {
-namespace {
-
-// Tasks are the step_runs that opened as tasks (see the migration). A task's owner is its
-// enrollment's until it is reassigned (r.owner_id). A claim writes only what the step decides
-// (store::NewTask): a task's title, note and due date are made here when not stored, from its
-// step, its prospect and its owner.
-constexpr const char* kOwner = "COALESCE(r.owner_id, e.owner_id)";
-constexpr const char* kSelect =
-    "SELECT r.id, r.type, r.state, r.enrollment_id, e.prospect_id, p.email, "
-    "p.first_name, p.last_name, COALESCE(r.owner_id, e.owner_id, 0), COALESCE(u.email, ''), "
-    "s.name, r.position, r.title, r.note, COALESCE(r.subject, ''), "
-    "COALESCE(r.body, ''), r.due_date, r.due_at, r.snoozed_until, COALESCE(r.outcome, ''), "
-    "COALESCE(r.notes, ''), COALESCE(r.sent_message_id, ''), r.closed_at, "
-    // What the title, note and due date are made from (kMadeFrom on).
-    "e.version_id, e.zone, COALESCE(u.name, ''), p.company, p.title, p.phone, p.timezone, "
-    "COALESCE(pu.email, ''), p.salesforce_id, p.custom "
-    "FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id "
-    "JOIN prospects p ON p.id = e.prospect_id JOIN sequences s ON s.id = e.sequence_id "
-    "LEFT JOIN users u ON u.id = COALESCE(r.owner_id, e.owner_id) "
-    "LEFT JOIN users pu ON pu.id = p.owner_id";
-constexpr int kMadeFrom = 23;
 
 // Makes the notes of tasks stored without one: the step's note personalized with the
 // prospect and the task's owner; the raw note when a field it names is empty, since a note is
 // help for the rep and never sent. Reads each sequence version and compiles each step's note
-// once per read of tasks.
-class NoteMaker {
+// once per connection: a stored version never changes.
+class TaskNotes {
  public:
-  explicit NoteMaker(SQLite::Database& db) : sequences_(db) {}
+  explicit TaskNotes(SQLite::Database& db) : sequences_(db) {}
 
   std::string note(core::SequenceVersionId version, int position, const core::Prospect& prospect,
                    const core::User& owner) {
@@ -65,7 +47,32 @@ class NoteMaker {
   std::map<std::pair<std::int64_t, int>, Note> notes_;
 };
 
-core::Task task_of(SQLite::Statement& row, NoteMaker& notes) {
+namespace {
+
+// Tasks are the step_runs that opened as tasks (see the migration). A task's owner is its
+// enrollment's until it is reassigned (r.owner_id). A claim writes only what the step decides
+// (store::NewTask): a task's title, note and due date are made here when not stored, from its
+// step, its prospect and its owner.
+constexpr const char* kOwner = "COALESCE(r.owner_id, e.owner_id)";
+constexpr const char* kSelect =
+    "SELECT r.id, r.type, r.state, r.enrollment_id, e.prospect_id, p.email, "
+    "p.first_name, p.last_name, COALESCE(r.owner_id, e.owner_id, 0), COALESCE(u.email, ''), "
+    "s.name, r.position, r.title, r.note, COALESCE(r.subject, ''), "
+    "COALESCE(r.body, ''), r.due_date, r.due_at, r.snoozed_until, COALESCE(r.outcome, ''), "
+    "COALESCE(r.notes, ''), COALESCE(r.sent_message_id, ''), r.closed_at, "
+    // What the title, note and due date are made from (kMadeFrom on).
+    "e.version_id, e.zone, COALESCE(u.name, ''), p.company, p.title, p.phone, p.timezone, "
+    "COALESCE(pu.email, ''), p.salesforce_id, p.custom, "
+    // What the queue shows beside the task (kListed on).
+    "s.id, u.id IS NOT NULL, COALESCE(u.timezone, '') "
+    "FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id "
+    "JOIN prospects p ON p.id = e.prospect_id JOIN sequences s ON s.id = e.sequence_id "
+    "LEFT JOIN users u ON u.id = COALESCE(r.owner_id, e.owner_id) "
+    "LEFT JOIN users pu ON pu.id = p.owner_id";
+constexpr int kMadeFrom = 23;
+constexpr int kListed = 33;
+
+core::Task task_of(SQLite::Statement& row, TaskNotes& notes) {
   core::Task t;
   t.id = core::TaskId{row.getColumn(0).getInt64()};
   t.type = core::parse_step_type(row.getColumn(1).getString()).value_or(core::StepType::task);
@@ -130,39 +137,179 @@ std::string task_name(core::TaskId id) {
   return "task " + std::to_string(id.value);
 }
 
+// --- the view in SQL -------------------------------------------------------------------------
+// Where an open task stands (core::classify) compares its due date, a date in its
+// enrollment's zone, with today in its owner's zone. Two SQL functions give both as day
+// numbers (days since 1970-01-01), so the database filters, counts and cuts the page:
+//   tp_due_day(due_date, due_at, zone): the stored due date, else due_at's date in `zone`;
+//   tp_today(zone, now): `now`'s date in `zone`.
+// An unknown or empty zone is UTC, as the service has it for a rep without one.
+struct ZoneCache {
+  const date::time_zone& zone(const unsigned char* name, int bytes) {
+    std::string key(reinterpret_cast<const char*>(name ? name : reinterpret_cast<const unsigned char*>("")),
+                    static_cast<std::size_t>(bytes));
+    auto it = zones.find(key);
+    if (it == zones.end()) {
+      const auto* z = key.empty() ? nullptr : core::find_zone(key);
+      it = zones.emplace(std::move(key), z ? z : utc).first;
+    }
+    return *it->second;
+  }
+  const date::time_zone* utc = core::find_zone("UTC");
+  std::unordered_map<std::string, const date::time_zone*> zones;
+};
+
+std::int64_t local_day(std::int64_t seconds, const date::time_zone& zone) {
+  auto local = core::to_local(timestamp_of(seconds), zone);
+  return date::floor<date::days>(local).time_since_epoch().count();
+}
+
+void sql_due_day(sqlite3_context* ctx, int, sqlite3_value** args) {
+  auto& cache = *static_cast<ZoneCache*>(sqlite3_user_data(ctx));
+  if (sqlite3_value_type(args[0]) != SQLITE_NULL) {
+    auto text = std::string_view(reinterpret_cast<const char*>(sqlite3_value_text(args[0])),
+                                 static_cast<std::size_t>(sqlite3_value_bytes(args[0])));
+    if (auto d = core::parse_date(text))
+      return sqlite3_result_int64(ctx, date::sys_days{*d}.time_since_epoch().count());
+    return sqlite3_result_null(ctx);
+  }
+  const auto& zone = cache.zone(sqlite3_value_text(args[2]), sqlite3_value_bytes(args[2]));
+  sqlite3_result_int64(ctx, local_day(sqlite3_value_int64(args[1]), zone));
+}
+
+void sql_today(sqlite3_context* ctx, int, sqlite3_value** args) {
+  auto& cache = *static_cast<ZoneCache*>(sqlite3_user_data(ctx));
+  const auto& zone = cache.zone(sqlite3_value_text(args[0]), sqlite3_value_bytes(args[0]));
+  sqlite3_result_int64(ctx, local_day(sqlite3_value_int64(args[1]), zone));
+}
+
+// The WHERE clause of a task query, with named parameters for what the filter sets.
+std::string where_of(const TaskFilter& f, const std::optional<core::TaskView>& view) {
+  std::string w = " WHERE r.type IS NOT NULL AND r.state IN ('open', 'completed', 'skipped')";
+  if (f.owner) w += " AND " + std::string(kOwner) + " = :owner";
+  if (f.type) w += " AND r.type = :type";
+  if (f.state) w += " AND r.state = :state";
+  if (f.enrollment) w += " AND r.enrollment_id = :enrollment";
+  if (view) {
+    // A task snoozed past now is upcoming whatever its date.
+    const std::string snoozed = "(r.snoozed_until IS NOT NULL AND r.snoozed_until > :now)";
+    const std::string due = "tp_due_day(r.due_date, r.due_at, e.zone)";
+    const std::string today = "tp_today(u.timezone, :now)";
+    w += " AND r.state = 'open' AND ";
+    switch (*view) {
+      case core::TaskView::overdue:
+        w += "NOT " + snoozed + " AND " + due + " < " + today;
+        break;
+      case core::TaskView::today:
+        w += "NOT " + snoozed + " AND " + due + " = " + today;
+        break;
+      case core::TaskView::upcoming:
+        w += "(" + snoozed + " OR " + due + " > " + today + ")";
+        break;
+    }
+  }
+  return w;
+}
+
+void bind_filter(SQLite::Statement& q, const TaskFilter& f, const std::optional<core::TaskView>& view,
+                 Timestamp now) {
+  if (f.owner) q.bind(":owner", f.owner->value);
+  if (f.type) q.bind(":type", core::to_string(*f.type));
+  if (f.state) q.bind(":state", core::to_string(*f.state));
+  if (f.enrollment) q.bind(":enrollment", f.enrollment->value);
+  if (view) q.bind(":now", to_db(now));
+}
+
+// Resets a kept statement when a read ends, so the connection holds no read snapshot between
+// calls (a WAL reader left open would also keep checkpoints from finishing).
+struct ResetAfter {
+  SQLite::Statement& q;
+  ~ResetAfter() { q.tryReset(); }
+};
+
 }  // namespace
 
+SqliteTasks::SqliteTasks(SQLite::Database& db) : db_(db), notes_(std::make_unique<TaskNotes>(db)) {}
+SqliteTasks::~SqliteTasks() = default;
+
+SQLite::Statement& SqliteTasks::prepared(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end())
+    it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+  auto& q = *it->second;
+  q.tryReset();
+  q.clearBindings();
+  return q;
+}
+
 std::vector<core::Task> SqliteTasks::list(const TaskFilter& filter) {
-  std::string sql = std::string(kSelect) +
-                    " WHERE r.type IS NOT NULL AND r.state IN ('open', 'completed', 'skipped') "
-                    "AND (?1 IS NULL OR " +
-                    std::string(kOwner) +
-                    " = ?1) AND (?2 IS NULL OR r.type = ?2) "
-                    "AND (?3 IS NULL OR r.state = ?3) AND (?4 IS NULL OR r.enrollment_id = ?4) "
-                    "ORDER BY r.due_at, r.id";
-  if (filter.limit) sql += " LIMIT " + std::to_string(filter.limit);
-  if (filter.offset)
-    sql +=
-        (filter.limit ? "" : " LIMIT -1") + std::string(" OFFSET ") + std::to_string(filter.offset);
-  SQLite::Statement q(db_, sql);
-  if (filter.owner) q.bind(1, filter.owner->value);
-  if (filter.type) q.bind(2, core::to_string(*filter.type));
-  if (filter.state) q.bind(3, core::to_string(*filter.state));
-  if (filter.enrollment) q.bind(4, filter.enrollment->value);
+  auto& q = prepared(std::string(kSelect) + where_of(filter, std::nullopt) +
+                     " ORDER BY r.due_at, r.id LIMIT :limit OFFSET :offset");
+  ResetAfter reset{q};
+  bind_filter(q, filter, std::nullopt, {});
+  q.bind(":limit", filter.limit ? static_cast<std::int64_t>(filter.limit) : std::int64_t{-1});
+  q.bind(":offset", static_cast<std::int64_t>(filter.offset));
   std::vector<core::Task> out;
-  NoteMaker notes(db_);
-  while (q.executeStep()) out.push_back(task_of(q, notes));
+  while (q.executeStep()) out.push_back(task_of(q, *notes_));
   return out;
 }
 
 std::optional<core::Task> SqliteTasks::get(core::TaskId id) {
-  SQLite::Statement q(db_, std::string(kSelect) +
-                               " WHERE r.id = ? AND r.type IS NOT NULL "
-                               "AND r.state IN ('open', 'completed', 'skipped')");
+  auto& q = prepared(std::string(kSelect) +
+                     " WHERE r.id = ? AND r.type IS NOT NULL "
+                     "AND r.state IN ('open', 'completed', 'skipped')");
+  ResetAfter reset{q};
   q.bind(1, id.value);
   if (!q.executeStep()) return std::nullopt;
-  NoteMaker notes(db_);
-  return task_of(q, notes);
+  return task_of(q, *notes_);
+}
+
+TaskPage SqliteTasks::page(const TaskPageQuery& query) {
+  if (query.view && !functions_) {
+    // SQLite owns each zone cache from here: it deletes it with the connection.
+    auto forget = [](void* p) { delete static_cast<ZoneCache*>(p); };
+    db_.createFunction("tp_due_day", 3, true, new ZoneCache, sql_due_day, nullptr, nullptr,
+                       forget);
+    db_.createFunction("tp_today", 2, true, new ZoneCache, sql_today, nullptr, nullptr, forget);
+    functions_ = true;
+  }
+  const auto& f = query.filter;
+  auto where = where_of(f, query.view);
+  TaskPage out;
+  {
+    auto& q = prepared(std::string(kSelect) + where +
+                       " ORDER BY r.due_at, r.id LIMIT :limit OFFSET :offset");
+    ResetAfter reset{q};
+    bind_filter(q, f, query.view, query.now);
+    q.bind(":limit", f.limit ? static_cast<std::int64_t>(f.limit) : std::int64_t{-1});
+    q.bind(":offset", static_cast<std::int64_t>(f.offset));
+    while (q.executeStep()) {
+      ListedTask t;
+      t.task = task_of(q, *notes_);
+      t.sequence = core::SequenceId{q.getColumn(kListed).getInt64()};
+      t.owner_known = q.getColumn(kListed + 1).getInt() != 0;
+      t.owner_name = q.getColumn(kMadeFrom + 2).getString();
+      t.owner_timezone = q.getColumn(kListed + 2).getString();
+      t.prospect_company = q.getColumn(kMadeFrom + 3).getString();
+      t.prospect_timezone = q.getColumn(kMadeFrom + 6).getString();
+      out.tasks.push_back(std::move(t));
+    }
+  }
+  // A short page that is not past the end says the total itself.
+  auto shown = static_cast<std::int64_t>(out.tasks.size());
+  if ((f.limit == 0 || out.tasks.size() < f.limit) && (shown > 0 || f.offset == 0)) {
+    out.total = static_cast<std::int64_t>(f.offset) + shown;
+    return out;
+  }
+  // Every enrollment has its prospect and sequence (foreign keys): counting needs neither.
+  auto& count = prepared(
+      std::string("SELECT COUNT(*) FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id") +
+      (query.view ? " LEFT JOIN users u ON u.id = COALESCE(r.owner_id, e.owner_id)" : "") + where);
+  ResetAfter reset{count};
+  bind_filter(count, f, query.view, query.now);
+  count.executeStep();
+  out.total = count.getColumn(0).getInt64();
+  return out;
 }
 
 Result<core::Task> SqliteTasks::close(core::TaskId id, const TaskClosure& closure,

@@ -1,41 +1,32 @@
-// Hits on the public tracking endpoints, recorded as events of the sent step.
+// Hits on the public tracking endpoints, recorded as events of the sent step. The statements
+// every hit runs are prepared once per connection.
 #include "repositories.hpp"
 
 namespace touchpoint::store::sqlite {
 namespace {
 
-// True when the step already has an event of this type (people's or machines').
-bool has_event(SQLite::Database& db, std::int64_t step_run, const char* type) {
-  SQLite::Statement q(db, "SELECT 1 FROM events WHERE step_run_id = ? AND type = ? LIMIT 1");
-  q.bind(1, step_run);
-  q.bind(2, type);
-  return q.executeStep();
-}
+// Resets a kept statement when its use ends: no read snapshot stays open between calls.
+struct ResetAfter {
+  SQLite::Statement& q;
+  ~ResetAfter() { q.tryReset(); }
+};
 
-void append_hit(SQLite::Database& db, const TrackedStep& step, const std::string& type,
-                const std::string& detail, const std::string& machine, Timestamp now) {
-  SQLite::Statement insert(
-      db,
-      "INSERT INTO events (at, type, enrollment_id, prospect_id, step_run_id, "
-      "message_id, detail, machine) VALUES (?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?)");
-  insert.bind(1, to_db(now));
-  insert.bind(2, type);
-  insert.bind(3, step.enrollment.value);
-  insert.bind(4, step.prospect.value);
-  insert.bind(5, step.step_run.value);
-  insert.bind(6, step.message.value);
-  insert.bind(7, detail);
-  insert.bind(8, machine);
-  insert.exec();
+SQLite::Statement& prepare_once(std::optional<SQLite::Statement>& kept, SQLite::Database& db,
+                                const char* sql) {
+  if (!kept) kept.emplace(db, sql);
+  kept->tryReset();
+  kept->clearBindings();
+  return *kept;
 }
 
 }  // namespace
 
 std::optional<TrackedStep> SqliteTracking::step(core::StepRunId step_run) {
-  SQLite::Statement q(db_,
-                      "SELECT r.enrollment_id, e.prospect_id, COALESCE(m.id, 0) FROM step_runs r "
-                      "JOIN enrollments e ON e.id = r.enrollment_id "
-                      "LEFT JOIN messages m ON m.step_run_id = r.id WHERE r.id = ?");
+  auto& q = prepare_once(step_, db_,
+                         "SELECT r.enrollment_id, e.prospect_id, COALESCE(m.id, 0) FROM step_runs r "
+                         "JOIN enrollments e ON e.id = r.enrollment_id "
+                         "LEFT JOIN messages m ON m.step_run_id = r.id WHERE r.id = ?");
+  ResetAfter reset{q};
   q.bind(1, step_run.value);
   if (!q.executeStep()) return std::nullopt;
   return TrackedStep{step_run, core::EnrollmentId{q.getColumn(0).getInt64()},
@@ -45,13 +36,53 @@ std::optional<TrackedStep> SqliteTracking::step(core::StepRunId step_run) {
 
 void SqliteTracking::record(const TrackedStep& step, const TrackingHit& hit,
                             ImpliedOpen implied_open, Timestamp now) {
+  record_all({PendingHit{step.step_run, hit, implied_open, now}});
+}
+
+std::vector<bool> SqliteTracking::record_all(const std::vector<PendingHit>& hits) {
+  // True when the step already has an event of this type (people's or machines'), including
+  // one this transaction has just written.
+  auto has_event = [&](std::int64_t step_run, const char* type) {
+    auto& q = prepare_once(has_event_, db_,
+                           "SELECT 1 FROM events WHERE step_run_id = ? AND type = ? LIMIT 1");
+    ResetAfter reset{q};
+    q.bind(1, step_run);
+    q.bind(2, type);
+    return q.executeStep();
+  };
+  auto append = [&](const TrackedStep& step, const std::string& type, const std::string& detail,
+                    const std::string& machine, Timestamp at) {
+    auto& insert = prepare_once(
+        insert_, db_,
+        "INSERT INTO events (at, type, enrollment_id, prospect_id, step_run_id, "
+        "message_id, detail, machine) VALUES (?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?)");
+    ResetAfter reset{insert};
+    insert.bind(1, to_db(at));
+    insert.bind(2, type);
+    insert.bind(3, step.enrollment.value);
+    insert.bind(4, step.prospect.value);
+    insert.bind(5, step.step_run.value);
+    insert.bind(6, step.message.value);
+    insert.bind(7, detail);
+    insert.bind(8, machine);
+    insert.exec();
+  };
+
+  std::vector<bool> found;
+  found.reserve(hits.size());
   // IMMEDIATE: take the write lock before reading, so a concurrent writer makes this wait
   // (busy timeout) instead of failing on a stale read snapshot.
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
-  if (implied_open == ImpliedOpen::yes && !has_event(db_, step.step_run.value, "open"))
-    append_hit(db_, step, "open", "", hit.machine, now);
-  append_hit(db_, step, hit.type, hit.detail, hit.machine, now);
+  for (const auto& h : hits) {
+    auto step = this->step(h.step_run);
+    found.push_back(step.has_value());
+    if (!step) continue;
+    if (h.implied_open == ImpliedOpen::yes && !has_event(step->step_run.value, "open"))
+      append(*step, "open", "", h.hit.machine, h.at);
+    append(*step, h.hit.type, h.hit.detail, h.hit.machine, h.at);
+  }
   txn.commit();
+  return found;
 }
 
 bool SqliteTracking::unsubscribe(const TrackedStep& step, const std::string& machine,
@@ -62,7 +93,19 @@ bool SqliteTracking::unsubscribe(const TrackedStep& step, const std::string& mac
   mark.bind(1, to_db(now));
   mark.bind(2, step.prospect.value);
   bool first = mark.exec() > 0;
-  if (first) append_hit(db_, step, "unsubscribe", "", machine, now);
+  if (first) {
+    SQLite::Statement insert(
+        db_,
+        "INSERT INTO events (at, type, enrollment_id, prospect_id, step_run_id, "
+        "message_id, detail, machine) VALUES (?, 'unsubscribe', ?, ?, ?, NULLIF(?, 0), '', ?)");
+    insert.bind(1, to_db(now));
+    insert.bind(2, step.enrollment.value);
+    insert.bind(3, step.prospect.value);
+    insert.bind(4, step.step_run.value);
+    insert.bind(5, step.message.value);
+    insert.bind(6, machine);
+    insert.exec();
+  }
   txn.commit();
   return first;
 }

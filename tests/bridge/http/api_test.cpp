@@ -90,7 +90,7 @@ TEST_CASE("an unknown route answers 404 not_found, a wrong method 405", "[net]")
   auto m = c.post("/api/v1/me", "{}", bearer(f.token(kAnna)));
   CHECK(m.result_int() == 405);
   CHECK(error_code(m) == "method_not_allowed");
-  CHECK(std::string(m[bhttp::field::allow]) == "GET");
+  CHECK(std::string(m[bhttp::field::allow]) == "GET, HEAD");
 }
 
 TEST_CASE("paging over /api/v1/tasks visits every task once", "[net]") {

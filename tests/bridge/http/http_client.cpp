@@ -5,6 +5,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -53,6 +54,20 @@ HttpResponse HttpClient::get(std::string target, const Headers& headers) {
   HttpRequest request{bhttp::verb::get, target, 11};
   for (const auto& [k, v] : headers) request.set(k, v);
   return send(std::move(request));
+}
+
+HttpResponse HttpClient::head(std::string target, const Headers& headers) {
+  HttpRequest request{bhttp::verb::head, target, 11};
+  for (const auto& [k, v] : headers) request.set(k, v);
+  request.version(11);
+  request.set(bhttp::field::host, "127.0.0.1");
+  request.prepare_payload();
+  auto timeout = std::chrono::milliseconds(10000);
+  run([&](auto handler) { bhttp::async_write(stream_, request, handler); }, timeout);
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.skip(true);  // a response to HEAD has no body
+  run([&](auto handler) { bhttp::async_read(stream_, buffer_, parser, handler); }, timeout);
+  return parser.release();
 }
 
 HttpResponse HttpClient::post(std::string target, std::string body, const Headers& headers,

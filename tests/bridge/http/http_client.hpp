@@ -27,6 +27,9 @@ class HttpClient {
 
   HttpResponse send(HttpRequest request, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   HttpResponse get(std::string target, const Headers& headers = {});
+  // A HEAD request; the response is read as a HEAD response (no body, whatever its
+  // Content-Length says), so the connection stays usable only if the server sent none.
+  HttpResponse head(std::string target, const Headers& headers = {});
   HttpResponse post(std::string target, std::string body, const Headers& headers = {},
                     std::string content_type = "application/json");
 
