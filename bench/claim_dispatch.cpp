@@ -118,9 +118,11 @@ Figures measure_ours(const Settings& s, const Variant& v, const fs::path& base,
     engine::Engine engine(*store, nullptr, engine::EngineConfig{});
 
     f.rss_before_kb = current_rss_kb();
+    const double cpu_before = cpu_seconds();
     Stopwatch timer;
     auto report = engine.claim_due(s.now);
     f.seconds = timer.seconds();
+    f.cpu_seconds = cpu_seconds() - cpu_before;
     f.peak_rss_kb = peak_rss_kb();
 
     require(report.excluded == 0, "ours: steps were excluded");
@@ -181,6 +183,7 @@ Figures measure_ceiling(const Settings& s, const fs::path& base, const fs::path&
     require(static_cast<std::int64_t>(ids.size()) == n, "ceiling: wrong number of due steps");
 
     f.rss_before_kb = current_rss_kb();
+    const double cpu_before = cpu_seconds();
     Stopwatch timer;
     SQLite::Statement open(db, "UPDATE step_runs SET state = 'open' WHERE id = ?");
     std::int64_t changed = 0;
@@ -195,6 +198,7 @@ Figures measure_ceiling(const Settings& s, const fs::path& base, const fs::path&
       txn.commit();
     }
     f.seconds = timer.seconds();
+    f.cpu_seconds = cpu_seconds() - cpu_before;
     f.peak_rss_kb = peak_rss_kb();
     require(changed == n,
             "ceiling: updated " + std::to_string(changed) + " rows, expected " + std::to_string(n));
@@ -211,14 +215,16 @@ double mib(long kb) {
 }
 
 void print_run(int rep, const char* side, const Figures& f) {
-  std::printf("%4d  %-8s %7.3f s  %10s steps/s  peak %6.1f MiB (%.1f before timing)\n", rep, side,
-              f.seconds, with_thousands(static_cast<double>(f.rows) / f.seconds).c_str(),
-              mib(f.peak_rss_kb), mib(f.rss_before_kb));
+  std::printf(
+      "%4d  %-8s %7.3f s (CPU %6.3f s)  %10s steps/s  peak %6.1f MiB (%.1f before timing)\n", rep,
+      side, f.seconds, f.cpu_seconds,
+      with_thousands(static_cast<double>(f.rows) / f.seconds).c_str(), mib(f.peak_rss_kb),
+      mib(f.rss_before_kb));
   std::fflush(stdout);
 }
 
 struct Summary {
-  double ours = 0, ceiling = 0, ours_peak = 0, ceiling_peak = 0;
+  double ours = 0, ceiling = 0, ours_peak = 0, ceiling_peak = 0, ours_cpu = 0, ceiling_cpu = 0;
 };
 
 Summary run_variant(const Settings& s, const Variant& v, ScratchDir& dir) {
@@ -236,7 +242,7 @@ Summary run_variant(const Settings& s, const Variant& v, ScratchDir& dir) {
               with_thousands(static_cast<double>(s.steps)).c_str(), setup.seconds());
   std::fflush(stdout);
 
-  std::vector<double> ours, ceiling, ours_peak, ceiling_peak;
+  std::vector<double> ours, ceiling, ours_peak, ceiling_peak, ours_cpu, ceiling_cpu;
   for (int rep = 1; rep <= s.reps; ++rep) {
     auto o = run_in_child([&] { return measure_ours(s, v, base, ours_db); });
     remove_database(ours_db);
@@ -248,14 +254,17 @@ Summary run_variant(const Settings& s, const Variant& v, ScratchDir& dir) {
     ceiling.push_back(static_cast<double>(c.rows) / c.seconds);
     ours_peak.push_back(mib(o.peak_rss_kb));
     ceiling_peak.push_back(mib(c.peak_rss_kb));
+    ours_cpu.push_back(o.cpu_seconds);
+    ceiling_cpu.push_back(c.cpu_seconds);
   }
   remove_database(base);
-  Summary out{median(ours), median(ceiling), median(ours_peak), median(ceiling_peak)};
+  Summary out{median(ours),         median(ceiling),  median(ours_peak),
+              median(ceiling_peak), median(ours_cpu), median(ceiling_cpu)};
   std::printf(
       "  median of %d: ours %s steps/s, ceiling %s steps/s, ratio %.2f; peak RSS ours %.1f "
-      "MiB, ceiling %.1f MiB\n\n",
+      "MiB, ceiling %.1f MiB; CPU ours %.2f s, ceiling %.2f s\n\n",
       s.reps, with_thousands(out.ours).c_str(), with_thousands(out.ceiling).c_str(),
-      out.ours / out.ceiling, out.ours_peak, out.ceiling_peak);
+      out.ours / out.ceiling, out.ours_peak, out.ceiling_peak, out.ours_cpu, out.ceiling_cpu);
   std::fflush(stdout);
   return out;
 }

@@ -38,6 +38,8 @@ struct Figures {
   std::uint64_t checksum = 0;    // of the rows written: ours and the ceiling must agree
   long rss_before_kb = 0;        // resident set when the timer started: the run's input
   long peak_rss_kb = 0;          // ru_maxrss when the timer stopped
+  double cpu_seconds = 0;        // user + system CPU of the timed region (claim_dispatch):
+                                 // steadier than `seconds` on a loaded machine
 };
 
 // Runs `measure` in a forked child and returns what it reported. Throws BenchFailure with the
@@ -58,6 +60,9 @@ class Stopwatch {
  private:
   std::chrono::steady_clock::time_point start_;
 };
+
+// User + system CPU this process has used so far, in seconds.
+double cpu_seconds();
 
 double median(std::vector<double> values);
 

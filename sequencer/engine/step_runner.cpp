@@ -1,20 +1,11 @@
 #include "step_runner.hpp"
 
-#include <cstdio>
-
+#include <touchpoint/core/message_id.hpp>
 #include <touchpoint/core/personalize.hpp>
 #include <touchpoint/core/threading.hpp>
 #include <touchpoint/core/tracking.hpp>
 
 namespace touchpoint::engine {
-namespace {
-
-std::string domain_of(const std::string& email) {
-  auto at = email.rfind('@');
-  return at == std::string::npos ? "touchpoint.invalid" : email.substr(at + 1);
-}
-
-}  // namespace
 
 void StepRunner::run(store::WorkBatch& batch, TickReport& report) {
   for (const auto& due : batch.steps()) {
@@ -90,7 +81,8 @@ void StepRunner::queue_email(store::WorkBatch& batch, const store::DueStep& due,
     m.html = core::quote_below(m.html, core::without_open_pixel(parent->html), parent->date,
                                zone(due.zone), parent->from_name, parent->from_email);
   }
-  m.message_id = new_message_id(due, c.owner.email);
+  // Sorts in claim order, so the unique index over Message-IDs grows at one end.
+  m.message_id = core::step_message_id(due.due_at, due.id.value, random_(), c.owner.email);
   m.date = due.due_at;
   m.from_name = c.owner.name;
   m.from_email = c.owner.email;
@@ -99,7 +91,7 @@ void StepRunner::queue_email(store::WorkBatch& batch, const store::DueStep& due,
   m.to_email = prospect.email;
   m.unsubscribe_mailto = "mailto:" + c.owner.email + "?subject=unsubscribe";
   if (tracked_urls) m.unsubscribe_url = core::unsubscribe_url(urls);
-  batch.queue_message(due, m);
+  batch.queue_message(due, std::move(m));
   ++report.messages_queued;
 }
 
@@ -116,14 +108,6 @@ const std::set<std::string>& StepRunner::fields_of(const store::DueStep& due,
     it = fields_.emplace(key, std::move(names)).first;
   }
   return it->second;
-}
-
-std::string StepRunner::new_message_id(const store::DueStep& due, const std::string& sender_email) {
-  // Unique across installs: the step id is unique here, the random part across databases.
-  char random_part[17];
-  std::snprintf(random_part, sizeof random_part, "%016llx",
-                static_cast<unsigned long long>(random_()));
-  return "tp." + std::to_string(due.id.value) + "." + random_part + "@" + domain_of(sender_email);
 }
 
 core::Result<std::string> StepRunner::render(const store::DueStep& due, Part part,

@@ -36,7 +36,6 @@ class StepRunner {
   void queue_email(store::WorkBatch& batch, const store::DueStep& due, const Context& c,
                    const core::Prospect& prospect, const core::TemplateValues& values,
                    TickReport& report);
-  std::string new_message_id(const store::DueStep& due, const std::string& sender_email);
 
   // Which text of an email step a template comes from.
   enum class Part { subject, body };

@@ -60,9 +60,9 @@ class WorkBatch {
   virtual const core::Prospect& prospect(const DueStep& step) = 0;
   // The step becomes an open task in the owner's queue.
   virtual void open_task(const DueStep& step, const NewTask& task) = 0;
-  // The step's email joins the outgoing queue (state `queued`); returns its row id.
-  virtual core::MessageId queue_message(const DueStep& step,
-                                        const core::OutgoingMessage& message) = 0;
+  // The step's email joins the outgoing queue (state `queued`). Like the steps' state changes,
+  // it is written when the batch commits, all of the batch's at once.
+  virtual void queue_message(const DueStep& step, core::OutgoingMessage message) = 0;
   // The step is excluded from sending, with its cause ("missing_field:industry").
   virtual void exclude(const DueStep& step, const std::string& cause) = 0;
   virtual std::optional<ThreadParent> thread_parent(core::EnrollmentId enrollment,
