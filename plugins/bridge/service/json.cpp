@@ -91,7 +91,10 @@ Json prospect_json(const core::Prospect& p) {
 Json task_json(const store::ListedTask& listed, std::optional<core::Timestamp> now) {
   static const date::time_zone* utc = core::find_zone("UTC");
   const auto& t = listed.task;
-  Json o;
+  // An ordered_json object is a vector of pairs with const keys: growing it copies every
+  // field (nested objects too), so it gets its room first.
+  Json o = Json::object();
+  o.get_ref<Json::object_t&>().reserve(24);
   o["id"] = t.id.value;
   o["type"] = core::to_string(t.type);
   o["state"] = core::to_string(t.state);

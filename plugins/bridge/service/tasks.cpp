@@ -39,13 +39,18 @@ Json Service::list_tasks(const core::User& me, const Query& query, core::Timesta
   wanted_page.now = now;
   auto found = store_.tasks().page(wanted_page);
   Json tasks = Json::array();
+  tasks.get_ref<Json::array_t&>().reserve(found.tasks.size());
   for (const auto& t : found.tasks) tasks.push_back(task_json(t, now));
   auto shown = tasks.size();
-  return Json{{"tasks", std::move(tasks)},
-              {"total", found.total},
-              {"limit", page.limit},
-              {"offset", page.offset},
-              {"next_offset", next_offset(page, shown, found.total)}};
+  // Room first: growing an ordered_json object copies its fields, the whole page included.
+  Json out = Json::object();
+  out.get_ref<Json::object_t&>().reserve(5);
+  out["tasks"] = std::move(tasks);
+  out["total"] = found.total;
+  out["limit"] = page.limit;
+  out["offset"] = page.offset;
+  out["next_offset"] = next_offset(page, shown, found.total);
+  return out;
 }
 
 Json Service::get_task(core::TaskId id) {

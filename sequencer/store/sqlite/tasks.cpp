@@ -188,7 +188,9 @@ std::string where_of(const TaskFilter& f, const std::optional<core::TaskView>& v
   std::string w = " WHERE r.type IS NOT NULL AND r.state IN ('open', 'completed', 'skipped')";
   if (f.owner) w += " AND " + std::string(kOwner) + " = :owner";
   if (f.type) w += " AND r.type = :type";
-  if (f.state) w += " AND r.state = :state";
+  // The state as a literal, not a parameter: a bound value that decides whether a partial
+  // index applies (step_runs_open_tasks) makes SQLite prepare the statement again each time.
+  if (f.state) w += std::string(" AND r.state = '") + core::to_string(*f.state) + "'";
   if (f.enrollment) w += " AND r.enrollment_id = :enrollment";
   if (view) {
     // A task snoozed past now is upcoming whatever its date.
@@ -215,7 +217,6 @@ void bind_filter(SQLite::Statement& q, const TaskFilter& f, const std::optional<
                  Timestamp now) {
   if (f.owner) q.bind(":owner", f.owner->value);
   if (f.type) q.bind(":type", core::to_string(*f.type));
-  if (f.state) q.bind(":state", core::to_string(*f.state));
   if (f.enrollment) q.bind(":enrollment", f.enrollment->value);
   if (view) q.bind(":now", to_db(now));
 }
