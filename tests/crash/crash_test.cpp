@@ -13,6 +13,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
+#include <touchpoint/core/message_id.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -375,18 +376,6 @@ class Problems {
   std::size_t count_ = 0;
 };
 
-// The step id inside a message id this engine makes ("tp.<step>.<random>@domain"), if any.
-std::optional<std::int64_t> step_in_message_id(const std::string& message_id) {
-  if (message_id.rfind("tp.", 0) != 0) return std::nullopt;
-  auto dot = message_id.find('.', 3);
-  if (dot == std::string::npos) return std::nullopt;
-  try {
-    return std::stoll(message_id.substr(3, dot - 3));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
 // What must hold at any instant, even right after a SIGKILL: a claimed email step has exactly
 // one message; a 'sent' message has its file; every file belongs to a message whose send was
 // started; no step has two files.
@@ -420,7 +409,9 @@ void check_consistent(const Snapshot& s, Problems& p) {
     const auto& m = s.messages.at(row->second);
     if (m.state == "queued")
       p.add("file " + message_id + ".eml exists for a message still 'queued' (sent unmarked)");
-    if (auto parsed = step_in_message_id(message_id); parsed && *parsed != m.step)
+    if (auto parsed = touchpoint::core::step_of_message_id(message_id); !parsed)
+      p.add("file " + message_id + ".eml: not a Message-ID this engine makes");
+    else if (*parsed != m.step)
       p.add("file " + message_id + ".eml names step " + std::to_string(*parsed) +
             " but its message is step " + std::to_string(m.step));
     auto [it, fresh] = file_per_step.emplace(m.step, message_id);
