@@ -102,6 +102,8 @@ class Service {
   //            sent_message_id,closed_at}], "total", "limit", "offset", "next_offset"|null}.
   // A bad parameter is bad_request (400) with details {"field": name}; so are bad body fields.
   Json list_tasks(const core::User& me, const Query& query, core::Timestamp now);
+  // The store's version: a list_tasks answer holds while it and the second are unchanged.
+  store::Store::Version data_version() { return store_.version(); }
   Json get_task(core::TaskId id);  // {"task":{...}} with the same fields
   // action: complete {"outcome","notes","sent_message_id"?}, skip {"notes"?},
   // snooze {"until": ISO8601}, reassign {"owner": email}. Answers {"task":{...}};

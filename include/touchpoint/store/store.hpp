@@ -1,6 +1,7 @@
 #pragma once
 // A store: one database connection and its repositories.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -26,6 +27,15 @@ class Store {
   virtual ApiTokenRepository& api_tokens() = 0;
   virtual TrackingRepository& tracking() = 0;
   virtual ActivityRepository& activity() = 0;
+
+  // Changes whenever the database does, through this connection or any other: two equal
+  // versions mean nothing was written in between, so a page read at the first still holds.
+  struct Version {
+    std::int64_t others = 0;  // commits by other connections (SQLite's data_version)
+    std::int64_t own = 0;     // rows changed through this connection
+    bool operator==(const Version&) const = default;
+  };
+  virtual Version version() = 0;
 };
 
 // Opens (creating when missing) a SQLite database in WAL mode and applies pending migrations.

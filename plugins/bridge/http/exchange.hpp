@@ -66,6 +66,7 @@ const std::vector<Route>& routes();
 Response error_response(unsigned status, std::string_view code, std::string_view message,
                         const Json& details = nullptr);
 Response json_response(unsigned status, const Json& body);
+Response json_text_response(unsigned status, std::string body);  // body: JSON already written
 
 // A static file under `root` for the decoded relative path `relative` ("index.html",
 // "js/app.js"); 404 JSON when missing or when the path tries to leave `root`.

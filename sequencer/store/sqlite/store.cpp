@@ -60,6 +60,13 @@ class SqliteStore final : public Store {
   TrackingRepository& tracking() override { return tracking_; }
   ActivityRepository& activity() override { return activity_; }
 
+  Version version() override {
+    data_version_.executeStep();
+    Version v{data_version_.getColumn(0).getInt64(), db_.getTotalChanges()};
+    data_version_.reset();
+    return v;
+  }
+
  private:
   SQLite::Database db_;
   SqliteUsers users_;
@@ -75,6 +82,7 @@ class SqliteStore final : public Store {
   SqliteApiTokens api_tokens_;
   SqliteTracking tracking_;
   SqliteActivity activity_;
+  SQLite::Statement data_version_{db_, "PRAGMA data_version"};
 };
 
 }  // namespace
