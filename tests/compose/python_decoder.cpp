@@ -1,12 +1,6 @@
 #include "python_decoder.hpp"
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-
-#include <stdlib.h>
+#include "python_json.hpp"
 
 namespace touchpoint::compose::test {
 namespace {
@@ -59,63 +53,14 @@ else:
 print(json.dumps(result))
 )PY";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "tp-compose-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_file(const std::filesystem::path& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary);
-  out << data;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-nlohmann::json run_python(const char* mode, const nlohmann::json& input) {
-  TempDir dir;
-  const auto script = dir.path() / "decode.py";
-  const auto in = dir.path() / "in.json";
-  const auto out = dir.path() / "out.json";
-  const auto err = dir.path() / "err.txt";
-  write_file(script, kScript);
-  write_file(in, input.dump());
-  const std::string command = std::string("'") + TOUCHPOINT_PYTHON3 + "' '" + script.string() +
-                              "' " + mode + " '" + in.string() + "' > '" + out.string() + "' 2> '" +
-                              err.string() + "'";
-  if (std::system(command.c_str()) != 0)
-    throw std::runtime_error(std::string("python decoder failed: ") + read_file(err));
-  return nlohmann::json::parse(read_file(out));
-}
-
 }  // namespace
 
 nlohmann::json decode_urls(const std::vector<std::string>& urls) {
-  return run_python("urls", nlohmann::json(urls));
+  return touchpoint::test::run_python_json(kScript, {"urls"}, nlohmann::json(urls).dump());
 }
 
 nlohmann::json parse_gmail_raw(const std::string& raw) {
-  return run_python("raw", nlohmann::json{{"raw", raw}});
+  return touchpoint::test::run_python_json(kScript, {"raw"}, nlohmann::json{{"raw", raw}}.dump());
 }
 
 }  // namespace touchpoint::compose::test

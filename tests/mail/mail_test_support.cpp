@@ -3,12 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
-
-#include <stdlib.h>
 
 #include <date/date.h>
 
@@ -89,31 +85,7 @@ print(json.dumps({
 }))
 )PY";
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_file(const std::filesystem::path& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary);
-  out << data;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
 }  // namespace
-
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "tp-mail-test-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
 
 core::OutgoingMessage korean_follow_up() {
   using namespace std::chrono_literals;
@@ -141,20 +113,7 @@ core::OutgoingMessage korean_follow_up() {
 }
 
 nlohmann::json parse_with_python(const std::string& raw) {
-  TempDir dir;
-  const auto script = dir.path() / "parse.py";
-  const auto eml = dir.path() / "message.eml";
-  const auto out = dir.path() / "out.json";
-  const auto err = dir.path() / "err.txt";
-  write_file(script, kParserScript);
-  write_file(eml, raw);
-  const std::string command = std::string("'") + TOUCHPOINT_PYTHON3 + "' '" + script.string() +
-                              "' '" + eml.string() + "' > '" + out.string() + "' 2> '" +
-                              err.string() + "'";
-  if (std::system(command.c_str()) != 0) {
-    throw std::runtime_error("python email parser failed: " + read_file(err));
-  }
-  return nlohmann::json::parse(read_file(out));
+  return touchpoint::test::run_python_json(kParserScript, {}, raw);
 }
 
 std::string inbound_fixture(const std::string& name) {

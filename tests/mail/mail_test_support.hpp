@@ -2,27 +2,17 @@
 // Helpers for the mail tests: a scratch folder, a sample message, and Python's email package
 // as an independent parser of what build_mime produces.
 
-#include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include <touchpoint/core/ports.hpp>
 
+#include "python_json.hpp"
+
 namespace touchpoint::mail::test {
 
-// A fresh folder under the system temp dir, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using touchpoint::test::TempDir;
 
 // A rep in Sweden writing a threaded follow-up to a prospect in Korea, with unsubscribe links.
 core::OutgoingMessage korean_follow_up();
