@@ -212,6 +212,7 @@ SQLite::Database open_like_store(const fs::path& path) {
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
+  db.exec("PRAGMA temp_store = MEMORY");
   return db;
 }
 

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <touchpoint/core/header_token.hpp>
 #include <touchpoint/core/threading.hpp>
 
 // The message is written directly: a small RFC 5322 / RFC 2047 header writer here, and the
@@ -44,13 +45,9 @@ bool is_ascii(std::string_view s) {
 // Values that go into headers verbatim (addresses, ids, URLs) must not carry line breaks,
 // spaces or angle brackets: they would break the header or inject a new one.
 void require_plain_token(std::string_view what, std::string_view value) {
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f || c == '<' || c == '>') {
-      throw std::invalid_argument("build_mime: " + std::string(what) +
-                                  " holds a space, control character or angle bracket");
-    }
-  }
+  if (!core::is_plain_token(value))
+    throw std::invalid_argument("build_mime: " + std::string(what) +
+                                " holds a space, control character or angle bracket");
 }
 
 // One header being written: the line position is tracked so that tokens fold (CRLF + space)

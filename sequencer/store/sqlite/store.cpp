@@ -43,6 +43,11 @@ class SqliteStore final : public Store {
     db_.exec("PRAGMA journal_mode = WAL");
     db_.exec("PRAGMA synchronous = NORMAL");
     db_.exec("PRAGMA foreign_keys = ON");
+    // A write that touches more than 16 pages (a multi-row INSERT, a page split across several
+    // indexes) spills its statement journal, which SQLite then keeps as a temporary file for
+    // the rest of the transaction: every later statement wrote its pages there, one system
+    // call each. In memory, the journal costs a copy.
+    db_.exec("PRAGMA temp_store = MEMORY");
     migrate(db_);
   }
 

@@ -331,12 +331,6 @@ class SqliteWorkBatch final : public WorkBatch {
 }  // namespace
 
 std::unique_ptr<WorkBatch> SqliteWorkQueue::claim(Timestamp now, std::size_t limit) {
-  // A write that touches more than 16 pages (a multi-row INSERT, a page split across several
-  // indexes) spills its statement journal, which SQLite then keeps as a temporary file for the
-  // rest of the transaction: every later statement of the batch wrote its pages there, one
-  // system call each. In memory, the journal costs a copy. Unchanged, this setting costs a
-  // comparison.
-  db_.exec("PRAGMA temp_store = MEMORY");
   return std::make_unique<SqliteWorkBatch>(db_, now, limit);
 }
 
