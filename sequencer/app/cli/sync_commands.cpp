@@ -161,7 +161,8 @@ void run_salesforce_schedule(Context& ctx, std::ostream& log, std::stop_token st
                          {"ok", error.empty()}}
               .dump(),
           now);
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      log << "salesforce sync: cannot record the schedule: " << e.what() << std::endl;
     }
     std::unique_lock lock(mutex);
     wake.wait_for(lock, stop, interval, [] { return false; });
