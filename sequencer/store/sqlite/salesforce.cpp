@@ -1,6 +1,31 @@
 #include "salesforce.hpp"
 
 namespace touchpoint::store::sqlite {
+namespace {
+
+// Queues each record whose payload differs from its row's; returns how many were queued. Only
+// a changed payload touches its row: the WHERE of the upsert keeps the others as they are.
+std::size_t upsert_pending(SQLite::Database& db, const std::vector<OutboxRecord>& records,
+                           core::Timestamp now) {
+  SQLite::Statement u(
+      db,
+      "INSERT INTO salesforce_outbox (external_id, payload, state, queued_at) "
+      "VALUES (?1, ?2, 'pending', ?3) ON CONFLICT (external_id) DO UPDATE SET "
+      "payload = excluded.payload, state = 'pending', attempts = 0, next_attempt_at = 0, "
+      "last_error = '', queued_at = excluded.queued_at, done_at = NULL "
+      "WHERE salesforce_outbox.payload <> excluded.payload");
+  std::size_t staged = 0;
+  for (const auto& r : records) {
+    u.reset();
+    u.bind(1, r.external_id);
+    u.bind(2, r.payload);
+    u.bind(3, to_db(now));
+    staged += static_cast<std::size_t>(u.exec());
+  }
+  return staged;
+}
+
+}  // namespace
 
 std::vector<OutboxRecord> SqliteSalesforce::changed(const std::vector<OutboxRecord>& current) {
   SQLite::Statement q(db_, "SELECT payload FROM salesforce_outbox WHERE external_id = ?");
@@ -20,22 +45,7 @@ std::vector<OutboxRecord> SqliteSalesforce::changed(const std::vector<OutboxReco
 std::size_t SqliteSalesforce::stage(const std::vector<OutboxRecord>& current,
                                     core::Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
-  // Only a changed payload touches its row: the WHERE of the upsert keeps the others as they are.
-  SQLite::Statement u(
-      db_,
-      "INSERT INTO salesforce_outbox (external_id, payload, state, queued_at) "
-      "VALUES (?1, ?2, 'pending', ?3) ON CONFLICT (external_id) DO UPDATE SET "
-      "payload = excluded.payload, state = 'pending', attempts = 0, next_attempt_at = 0, "
-      "last_error = '', queued_at = excluded.queued_at, done_at = NULL "
-      "WHERE salesforce_outbox.payload <> excluded.payload");
-  std::size_t staged = 0;
-  for (const auto& r : current) {
-    u.reset();
-    u.bind(1, r.external_id);
-    u.bind(2, r.payload);
-    u.bind(3, to_db(now));
-    staged += static_cast<std::size_t>(u.exec());
-  }
+  auto staged = upsert_pending(db_, current, now);
   txn.commit();
   return staged;
 }
@@ -125,21 +135,7 @@ std::size_t SqliteSalesforce::stage_marked(const std::vector<OutboxRecord>& reco
                                            const std::vector<OutboxMark>& marks,
                                            core::Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement u(
-      db_,
-      "INSERT INTO salesforce_outbox (external_id, payload, state, queued_at) "
-      "VALUES (?1, ?2, 'pending', ?3) ON CONFLICT (external_id) DO UPDATE SET "
-      "payload = excluded.payload, state = 'pending', attempts = 0, next_attempt_at = 0, "
-      "last_error = '', queued_at = excluded.queued_at, done_at = NULL "
-      "WHERE salesforce_outbox.payload <> excluded.payload");
-  std::size_t staged = 0;
-  for (const auto& r : records) {
-    u.reset();
-    u.bind(1, r.external_id);
-    u.bind(2, r.payload);
-    u.bind(3, to_db(now));
-    staged += static_cast<std::size_t>(u.exec());
-  }
+  auto staged = upsert_pending(db_, records, now);
   // Compare-and-clear: a change committed after the mark was read bumped it, so it stays.
   SQLite::Statement drop(db_,
                          "DELETE FROM salesforce_outbox WHERE external_id = ?1 AND dirty = ?2 "
