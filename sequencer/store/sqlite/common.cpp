@@ -1,6 +1,31 @@
 #include "common.hpp"
 
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
 namespace touchpoint::store::sqlite {
+
+core::Prospect read_prospect(SQLite::Statement& row, int first) {
+  core::Prospect p;
+  int c = first;
+  p.id = core::ProspectId{row.getColumn(c++).getInt64()};
+  p.email = row.getColumn(c++).getString();
+  p.first_name = row.getColumn(c++).getString();
+  p.last_name = row.getColumn(c++).getString();
+  p.company = row.getColumn(c++).getString();
+  p.title = row.getColumn(c++).getString();
+  p.phone = row.getColumn(c++).getString();
+  p.timezone = row.getColumn(c++).getString();
+  p.owner_email = row.getColumn(c++).getString();
+  p.salesforce_id = row.getColumn(c++).getString();
+  const char* custom = row.getColumn(c).getText();
+  if (std::string_view(custom) == "{}") return p;  // no custom columns: nothing to parse
+  const auto fields = nlohmann::json::parse(custom);
+  for (const auto& [key, value] : fields.items()) p.custom[key] = value.get<std::string>();
+  return p;
+}
+
 
 std::string join_references(const std::vector<std::string>& references) {
   std::string out;

@@ -8,6 +8,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <touchpoint/core/prospect.hpp>
 #include <touchpoint/core/time.hpp>
 
 namespace touchpoint::store::sqlite {
@@ -34,6 +35,15 @@ inline void bind_optional(SQLite::Statement& s, int index,
   else
     s.bind(index);
 }
+
+// A prospect's columns in the order read_prospect reads them, for a query that joins
+// `prospects p` and its owner as `LEFT JOIN users pu ON pu.id = p.owner_id`.
+inline constexpr const char* kProspectColumns =
+    "p.id, p.email, p.first_name, p.last_name, p.company, p.title, p.phone, p.timezone, "
+    "COALESCE(pu.email, ''), p.salesforce_id, p.custom";
+
+// The prospect in kProspectColumns' columns of `row`, the first at index `first`.
+core::Prospect read_prospect(SQLite::Statement& row, int first = 0);
 
 // Message-IDs of a References chain are stored space-separated, oldest first.
 std::string join_references(const std::vector<std::string>& references);

@@ -5,27 +5,8 @@
 namespace touchpoint::store::sqlite {
 namespace {
 
-constexpr const char* kSelect =
-    "SELECT p.id, p.email, p.first_name, p.last_name, p.company, p.title, p.phone, p.timezone, "
-    "COALESCE(u.email, ''), p.salesforce_id, p.custom FROM prospects p "
-    "LEFT JOIN users u ON u.id = p.owner_id";
-
-core::Prospect prospect_of(SQLite::Statement& row) {
-  core::Prospect p;
-  p.id = core::ProspectId{row.getColumn(0).getInt64()};
-  p.email = row.getColumn(1).getString();
-  p.first_name = row.getColumn(2).getString();
-  p.last_name = row.getColumn(3).getString();
-  p.company = row.getColumn(4).getString();
-  p.title = row.getColumn(5).getString();
-  p.phone = row.getColumn(6).getString();
-  p.timezone = row.getColumn(7).getString();
-  p.owner_email = row.getColumn(8).getString();
-  p.salesforce_id = row.getColumn(9).getString();
-  auto custom = nlohmann::json::parse(row.getColumn(10).getString());
-  for (const auto& [key, value] : custom.items()) p.custom[key] = value.get<std::string>();
-  return p;
-}
+const std::string kSelect = std::string("SELECT ") + kProspectColumns +
+                           " FROM prospects p LEFT JOIN users pu ON pu.id = p.owner_id";
 
 }  // namespace
 
@@ -96,7 +77,7 @@ std::optional<core::Prospect> SqliteProspects::get(core::ProspectId id) {
   q.reset();
   q.bind(1, id.value);
   std::optional<core::Prospect> found;
-  if (q.executeStep()) found = prospect_of(q);
+  if (q.executeStep()) found = read_prospect(q);
   q.reset();  // ends the read at once
   return found;
 }
@@ -105,7 +86,7 @@ std::optional<core::Prospect> SqliteProspects::find(const std::string& email) {
   SQLite::Statement q(db_, std::string(kSelect) + " WHERE p.email = ?");
   q.bind(1, email);
   if (!q.executeStep()) return std::nullopt;
-  return prospect_of(q);
+  return read_prospect(q);
 }
 
 std::vector<core::Prospect> SqliteProspects::list(const ProspectFilter& filter) {
@@ -126,7 +107,7 @@ std::vector<core::Prospect> SqliteProspects::list(const ProspectFilter& filter) 
     q.bind(2, literal);
   }
   std::vector<core::Prospect> out;
-  while (q.executeStep()) out.push_back(prospect_of(q));
+  while (q.executeStep()) out.push_back(read_prospect(q));
   return out;
 }
 

@@ -54,15 +54,15 @@ namespace {
 // (store::NewTask): a task's title, note and due date are made here when not stored, from its
 // step, its prospect and its owner.
 constexpr const char* kOwner = "COALESCE(r.owner_id, e.owner_id)";
-constexpr const char* kSelect =
-    "SELECT r.id, r.type, r.state, r.enrollment_id, e.prospect_id, p.email, "
+const std::string kSelect =
+    std::string("SELECT r.id, r.type, r.state, r.enrollment_id, e.prospect_id, p.email, "
     "p.first_name, p.last_name, COALESCE(r.owner_id, e.owner_id, 0), COALESCE(u.email, ''), "
     "s.name, r.position, r.title, r.note, COALESCE(r.subject, ''), "
     "COALESCE(r.body, ''), r.due_date, r.due_at, r.snoozed_until, COALESCE(r.outcome, ''), "
     "COALESCE(r.notes, ''), COALESCE(r.sent_message_id, ''), r.closed_at, "
     // What the title, note and due date are made from (kMadeFrom on).
-    "e.version_id, e.zone, COALESCE(u.name, ''), p.company, p.title, p.phone, p.timezone, "
-    "COALESCE(pu.email, ''), p.salesforce_id, p.custom, "
+    "e.version_id, e.zone, COALESCE(u.name, ''), ") +
+    kProspectColumns + ", " +
     // What the queue shows beside the task (kListed on).
     "s.id, u.id IS NOT NULL, COALESCE(u.timezone, '') "
     "FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id "
@@ -70,7 +70,8 @@ constexpr const char* kSelect =
     "LEFT JOIN users u ON u.id = COALESCE(r.owner_id, e.owner_id) "
     "LEFT JOIN users pu ON pu.id = p.owner_id";
 constexpr int kMadeFrom = 23;
-constexpr int kListed = 33;
+constexpr int kProspectFrom = kMadeFrom + 3;  // kProspectColumns, 11 of them
+constexpr int kListed = kProspectFrom + 11;
 
 core::Task task_of(SQLite::Statement& row, TaskNotes& notes) {
   core::Task t;
@@ -108,26 +109,12 @@ core::Task task_of(SQLite::Statement& row, TaskNotes& notes) {
   if (!row.getColumn(13).isNull()) {
     t.note = row.getColumn(13).getString();
   } else {
-    int c = kMadeFrom;
-    const core::SequenceVersionId version{row.getColumn(c++).getInt64()};
-    ++c;  // the zone, above
+    const core::SequenceVersionId version{row.getColumn(kMadeFrom).getInt64()};
     core::User owner;
     owner.id = t.owner;
     owner.email = t.owner_email;
-    owner.name = row.getColumn(c++).getString();
-    core::Prospect p;
-    p.id = t.prospect;
-    p.email = t.prospect_email;
-    p.first_name = row.getColumn(6).getString();
-    p.last_name = row.getColumn(7).getString();
-    p.company = row.getColumn(c++).getString();
-    p.title = row.getColumn(c++).getString();
-    p.phone = row.getColumn(c++).getString();
-    p.timezone = row.getColumn(c++).getString();
-    p.owner_email = row.getColumn(c++).getString();
-    p.salesforce_id = row.getColumn(c++).getString();
-    const auto custom = nlohmann::json::parse(row.getColumn(c).getString());
-    for (const auto& [key, value] : custom.items()) p.custom[key] = value.get<std::string>();
+    owner.name = row.getColumn(kMadeFrom + 2).getString();
+    const auto p = read_prospect(row, kProspectFrom);
     t.note = notes.note(version, t.position, p, owner);
   }
   return t;
@@ -291,8 +278,8 @@ TaskPage SqliteTasks::page(const TaskPageQuery& query) {
       t.owner_known = q.getColumn(kListed + 1).getInt() != 0;
       t.owner_name = q.getColumn(kMadeFrom + 2).getString();
       t.owner_timezone = q.getColumn(kListed + 2).getString();
-      t.prospect_company = q.getColumn(kMadeFrom + 3).getString();
-      t.prospect_timezone = q.getColumn(kMadeFrom + 6).getString();
+      t.prospect_company = q.getColumn(kProspectFrom + 4).getString();
+      t.prospect_timezone = q.getColumn(kProspectFrom + 7).getString();
       out.tasks.push_back(std::move(t));
     }
   }

@@ -12,31 +12,6 @@
 namespace touchpoint::store::sqlite {
 namespace {
 
-// A prospect as the claim reads it, from column `c` of `row` on (kProspectColumns).
-constexpr const char* kProspectColumns =
-    "p.id, p.email, p.first_name, p.last_name, p.company, p.title, p.phone, p.timezone, "
-    "COALESCE(pu.email, ''), p.salesforce_id, p.custom";
-
-core::Prospect read_prospect(SQLite::Statement& row) {
-  core::Prospect p;
-  int c = 0;
-  p.id = core::ProspectId{row.getColumn(c++).getInt64()};
-  p.email = row.getColumn(c++).getString();
-  p.first_name = row.getColumn(c++).getString();
-  p.last_name = row.getColumn(c++).getString();
-  p.company = row.getColumn(c++).getString();
-  p.title = row.getColumn(c++).getString();
-  p.phone = row.getColumn(c++).getString();
-  p.timezone = row.getColumn(c++).getString();
-  p.owner_email = row.getColumn(c++).getString();
-  p.salesforce_id = row.getColumn(c++).getString();
-  const char* custom = row.getColumn(c).getText();
-  if (std::string_view(custom) == "{}") return p;  // no custom columns: nothing to parse
-  const auto fields = nlohmann::json::parse(custom);
-  for (const auto& [key, value] : fields.items()) p.custom[key] = value.get<std::string>();
-  return p;
-}
-
 class SqliteWorkBatch final : public WorkBatch {
  public:
   SqliteWorkBatch(SQLite::Database& db, Timestamp now, std::size_t limit)
