@@ -41,3 +41,16 @@ TEST_CASE("a signed token reads back; a forged, altered or expired one does not"
   CHECK(verify_token(expiring, secret, at("2026-03-31T23:59:59Z")));
   CHECK_FALSE(verify_token(expiring, secret, at("2026-04-01T00:00:00Z")));
 }
+
+TEST_CASE("a token's signature is HMAC-SHA256 of its payload, whatever secret came before",
+          "[unit]") {
+  // Expected values from Python's hmac module: base64url(HMAC-SHA256(secret, payload)[:16]).
+  // Alternating secrets on one thread checks the MAC is keyed afresh when the secret changes.
+  for (int round = 0; round < 2; ++round) {
+    CHECK(sign_token({TrackingToken::Kind::click, 41, "https://touchpoint.test/tour?a=1", 0},
+                     "known-answer-secret") ==
+          "v1.Y3w0MXwwfGh0dHBzOi8vdG91Y2hwb2ludC50ZXN0L3RvdXI_YT0x.g07tD1ClXsGWYxZIZEuFfw");
+    CHECK(sign_token({TrackingToken::Kind::open, 7, "", 0}, "another") ==
+          "v1.b3w3fDB8.F5iRUzMQd7neN_z1Z8nqrQ");
+  }
+}
