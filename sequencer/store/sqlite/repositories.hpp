@@ -177,8 +177,9 @@ class SqliteTracking final : public TrackingRepository {
 
  private:
   SQLite::Database& db_;
-  // Prepared once: every tracking hit runs them.
-  std::optional<SQLite::Statement> step_, has_event_, insert_;
+  // Prepared once: every tracking hit runs them (BEGIN and COMMIT too: parsing them on each
+  // group commit showed in its profile).
+  std::optional<SQLite::Statement> step_, has_event_, insert_, begin_, commit_, rollback_;
 };
 
 class SqliteActivity final : public ActivityRepository {

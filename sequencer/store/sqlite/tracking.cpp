@@ -2,6 +2,8 @@
 // every hit runs are prepared once per connection.
 #include "repositories.hpp"
 
+#include <unordered_map>
+
 namespace touchpoint::store::sqlite {
 namespace {
 
@@ -72,16 +74,29 @@ std::vector<bool> SqliteTracking::record_all(const std::vector<PendingHit>& hits
   found.reserve(hits.size());
   // IMMEDIATE: take the write lock before reading, so a concurrent writer makes this wait
   // (busy timeout) instead of failing on a stale read snapshot.
-  SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
-  for (const auto& h : hits) {
-    auto step = this->step(h.step_run);
-    found.push_back(step.has_value());
-    if (!step) continue;
-    if (h.implied_open == ImpliedOpen::yes && !has_event(step->step_run.value, "open"))
-      append(*step, "open", "", h.hit.machine, h.at);
-    append(*step, h.hit.type, h.hit.detail, h.hit.machine, h.at);
+  prepare_once(begin_, db_, "BEGIN IMMEDIATE").exec();
+  try {
+    // A batch often holds several hits on one step (image proxies fetch a pixel again and
+    // again): its row is read once.
+    std::unordered_map<std::int64_t, std::optional<TrackedStep>> steps;
+    for (const auto& h : hits) {
+      auto [at, fresh] = steps.try_emplace(h.step_run.value);
+      if (fresh) at->second = this->step(h.step_run);
+      const auto& step = at->second;
+      found.push_back(step.has_value());
+      if (!step) continue;
+      if (h.implied_open == ImpliedOpen::yes && !has_event(step->step_run.value, "open"))
+        append(*step, "open", "", h.hit.machine, h.at);
+      append(*step, h.hit.type, h.hit.detail, h.hit.machine, h.at);
+    }
+    prepare_once(commit_, db_, "COMMIT").exec();
+  } catch (...) {
+    try {
+      prepare_once(rollback_, db_, "ROLLBACK").exec();
+    } catch (...) {  // no transaction left to roll back: SQLite ended it with the error
+    }
+    throw;
   }
-  txn.commit();
   return found;
 }
 
