@@ -154,8 +154,8 @@ Figures measure_ours(const Settings& s, const Variant& v, const fs::path& base,
             "ours: wrong number of queued messages");
     // Every queued message is rendered: personalized, no tag left.
     require(count(db,
-                  "SELECT count(*) FROM messages WHERE instr(subject || html, '{{') = 0 "
-                  "AND instr(html, '<p>Hi First') = 1",
+                  "SELECT count(*) FROM messages m JOIN message_bodies b USING (step_run_id) "
+                  "WHERE instr(subject || html, '{{') = 0 AND instr(html, '<p>Hi First') = 1",
                   0) == n,
             "ours: a queued message is not personalized");
   }

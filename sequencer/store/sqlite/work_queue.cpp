@@ -25,7 +25,12 @@ class SqliteWorkBatch final : public WorkBatch {
         open_task_(db,
                    "UPDATE step_runs SET state = 'open', type = ?, subject = NULLIF(?, ''), "
                    "body = NULLIF(?, ''), opened_at = ? WHERE id = ? AND state = 'scheduled'"),
-        insert_message_(db, insert_messages_sql(1)),
+        insert_message_(db,
+                        "INSERT INTO messages (step_run_id, enrollment_id, message_id, "
+                        "in_reply_to, refs, from_name, from_email, to_name, to_email, subject, "
+                        "unsubscribe_url, unsubscribe_mailto, due_at, created_at, state)",
+                        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'queued')", 14),
+        insert_body_(db, "INSERT INTO message_bodies (step_run_id, html)", "(?,?)", 2),
         mark_queued_(db,
                      "UPDATE step_runs SET state = 'queued' WHERE id = ?1 AND state = 'scheduled'"),
         mark_opened_(db,
@@ -39,11 +44,12 @@ class SqliteWorkBatch final : public WorkBatch {
         thread_parent_(
             db,
             "SELECT COALESCE(m.message_id, r.sent_message_id, ''), COALESCE(m.refs, ''), "
-            "COALESCE(m.subject, r.subject, ''), COALESCE(m.html, r.body, ''), "
+            "COALESCE(m.subject, r.subject, ''), COALESCE(b.html, r.body, ''), "
             "COALESCE(m.sent_at, r.closed_at, m.due_at, r.due_at), "
             "COALESCE(m.from_name, u.name, ''), COALESCE(m.from_email, u.email, '') "
             "FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id "
             "LEFT JOIN messages m ON m.step_run_id = r.id "
+            "LEFT JOIN message_bodies b ON b.step_run_id = r.id "
             "LEFT JOIN users u ON u.id = COALESCE(r.owner_id, e.owner_id) "
             "WHERE r.enrollment_id = ? AND r.position < ? "
             "AND (m.id IS NOT NULL OR (r.type = 'email' AND r.state = 'completed')) "
@@ -209,63 +215,72 @@ class SqliteWorkBatch final : public WorkBatch {
     core::OutgoingMessage message;
   };
 
-  // Rows per multi-row INSERT: one statement (one statement journal, one trigger setup) for
-  // many messages. 25 rows of 15 bound values stay far below SQLite's limit of 32,766.
+  // A multi-row INSERT: one statement (one statement journal, one trigger setup) for
+  // kInsertRows rows, and a one-row form for the rest. 25 rows of 14 bound values stay far
+  // below SQLite's limit of 32,766.
   static constexpr std::size_t kInsertRows = 25;
-  static constexpr int kBoundPerRow = 15;
+  struct RowInsert {
+    RowInsert(SQLite::Database& db, std::string insert_head, std::string row_values,
+              int row_bound)
+        : head(std::move(insert_head)),
+          row(std::move(row_values)),
+          bound(row_bound),
+          one(db, sql(1)) {}
+    std::string sql(std::size_t rows) const {
+      std::string text = head + " VALUES ";
+      for (std::size_t r = 0; r < rows; ++r) text += (r == 0 ? "" : ",") + row;
+      return text;
+    }
+    std::string head, row;
+    int bound;  // parameters per row
+    SQLite::Statement one;
+    std::optional<SQLite::Statement> many;  // made on need
+  };
 
-  static std::string insert_messages_sql(std::size_t rows) {
-    std::string sql =
-        "INSERT INTO messages (step_run_id, enrollment_id, message_id, in_reply_to, refs, "
-        "from_name, from_email, to_name, to_email, subject, html, unsubscribe_url, "
-        "unsubscribe_mailto, due_at, created_at, state) VALUES ";
-    for (std::size_t r = 0; r < rows; ++r)
-      sql += r == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'queued')"
-                    : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'queued')";
-    return sql;
-  }
-
-  // Binds one queued message as the row starting at parameter `first`.
-  void bind_message(SQLite::Statement& q, int first, const Queued& row, const std::string& refs) {
-    const auto& m = row.message;
-    int i = first;
-    q.bind(i++, row.step);
-    q.bind(i++, row.enrollment);
-    q.bindNoCopy(i++, m.message_id);
-    q.bindNoCopy(i++, m.in_reply_to);
-    q.bind(i++, refs);
-    q.bindNoCopy(i++, m.from_name);
-    q.bindNoCopy(i++, m.from_email);
-    q.bindNoCopy(i++, m.to_name);
-    q.bindNoCopy(i++, m.to_email);
-    q.bindNoCopy(i++, m.subject);
-    q.bindNoCopy(i++, m.html);
-    q.bindNoCopy(i++, m.unsubscribe_url);
-    q.bindNoCopy(i++, m.unsubscribe_mailto);
-    q.bind(i++, to_db(row.due_at));
-    q.bind(i, to_db(now_));
-  }
-
-  void write_messages() {
+  // Writes every queued message's row through `insert`: `bind` binds one message's values from
+  // parameter `first`.
+  template <class Bind>
+  void insert_rows(RowInsert& insert, Bind bind) {
     std::size_t next = 0;
-    if (queued_.size() >= kInsertRows && !insert_messages_)
-      insert_messages_.emplace(db_, insert_messages_sql(kInsertRows));
     for (; queued_.size() - next >= kInsertRows; next += kInsertRows) {
-      auto& q = *insert_messages_;
+      if (!insert.many) insert.many.emplace(db_, insert.sql(kInsertRows));
+      auto& q = *insert.many;
       q.reset();
-      for (std::size_t r = 0; r < kInsertRows; ++r) {
-        const auto& row = queued_[next + r];
-        bind_message(q, static_cast<int>(r) * kBoundPerRow + 1, row,
-                     join_references(row.message.references));
-      }
+      for (std::size_t r = 0; r < kInsertRows; ++r)
+        bind(q, static_cast<int>(r) * insert.bound + 1, queued_[next + r]);
       q.exec();
     }
     for (; next < queued_.size(); ++next) {
-      insert_message_.reset();
-      const auto& row = queued_[next];
-      bind_message(insert_message_, 1, row, join_references(row.message.references));
-      insert_message_.exec();
+      insert.one.reset();
+      bind(insert.one, 1, queued_[next]);
+      insert.one.exec();
     }
+  }
+
+  // The message rows, then their bodies (which refer to them).
+  void write_messages() {
+    insert_rows(insert_message_, [&](SQLite::Statement& q, int first, const Queued& row) {
+      const auto& m = row.message;
+      int i = first;
+      q.bind(i++, row.step);
+      q.bind(i++, row.enrollment);
+      q.bindNoCopy(i++, m.message_id);
+      q.bindNoCopy(i++, m.in_reply_to);
+      q.bind(i++, join_references(m.references));
+      q.bindNoCopy(i++, m.from_name);
+      q.bindNoCopy(i++, m.from_email);
+      q.bindNoCopy(i++, m.to_name);
+      q.bindNoCopy(i++, m.to_email);
+      q.bindNoCopy(i++, m.subject);
+      q.bindNoCopy(i++, m.unsubscribe_url);
+      q.bindNoCopy(i++, m.unsubscribe_mailto);
+      q.bind(i++, to_db(row.due_at));
+      q.bind(i, to_db(now_));
+    });
+    insert_rows(insert_body_, [](SQLite::Statement& q, int first, const Queued& row) {
+      q.bind(first, row.step);
+      q.bindNoCopy(first + 1, row.message.html);
+    });
   }
 
   // Moves every step of `ids` out of 'scheduled' with `update` (?1 the step id), one by one in
@@ -287,8 +302,8 @@ class SqliteWorkBatch final : public WorkBatch {
   Timestamp now_;
   SQLite::Transaction txn_;
   SQLite::Statement open_task_;
-  SQLite::Statement insert_message_;
-  std::optional<SQLite::Statement> insert_messages_;  // kInsertRows rows at once, made on need
+  RowInsert insert_message_;
+  RowInsert insert_body_;
   SQLite::Statement mark_queued_;
   SQLite::Statement mark_opened_;
   SQLite::Statement exclude_;
