@@ -249,9 +249,12 @@ std::string boundary_for(std::string_view message_id) {
 }  // namespace
 
 std::string thread_index(const core::OutgoingMessage& message) {
+  // SHA-256 fetched from OpenSSL's providers once: the one-shot SHA256() looks it up per call.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // kept for good
   auto digest = [](const std::string& id) {
     std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
-    SHA256(reinterpret_cast<const unsigned char*>(id.data()), id.size(), out.data());
+    if (!sha256 || EVP_Digest(id.data(), id.size(), out.data(), nullptr, sha256, nullptr) != 1)
+      throw std::runtime_error("SHA-256 is not available from OpenSSL");
     return out;
   };
   std::vector<std::string> chain = message.references;

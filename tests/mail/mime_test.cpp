@@ -414,4 +414,7 @@ TEST_CASE("Outlook's Thread-Topic and Thread-Index group a thread's messages", "
   CHECK(i3.substr(0, 28) == i1.substr(0, 28));
   CHECK(i3.substr(0, 36) == i2.substr(0, 36));
   CHECK(i1 != i2);
+  // The bytes are SHA-256 prefixes of the Message-IDs (expected values from Python's hashlib).
+  CHECK(i1 == "UwUb3fXEPi7NL+tjPG8pVV1zjGlZyA==");
+  CHECK(i2 == "UwUb3fXEPi7NL+tjPG8pVV1zjGlZyJCCHUHh");
 }
