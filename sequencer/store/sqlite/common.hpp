@@ -49,6 +49,23 @@ core::Prospect read_prospect(SQLite::Statement& row, int first = 0);
 std::string join_references(const std::vector<std::string>& references);
 std::vector<std::string> split_references(const std::string& stored);
 
+// Resets a kept statement when its use ends, so the connection holds no read snapshot between
+// calls (a WAL reader left open would also keep checkpoints from finishing).
+struct ResetAfter {
+  SQLite::Statement& q;
+  ~ResetAfter() { q.tryReset(); }
+};
+
+// A statement a repository runs often, prepared on its first use and kept in `kept`; returned
+// reset, its bindings cleared.
+inline SQLite::Statement& prepare_once(std::optional<SQLite::Statement>& kept,
+                                       SQLite::Database& db, const char* sql) {
+  if (!kept) kept.emplace(db, sql);
+  kept->tryReset();
+  kept->clearBindings();
+  return *kept;
+}
+
 // Appends event rows through one prepared statement: for a writer of many events (a claimed
 // batch). Ids of 0 are stored as NULL.
 class EventWriter {

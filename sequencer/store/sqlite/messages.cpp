@@ -66,10 +66,12 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
     const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, std::size_t next,
     Timestamp now, const SendGate& gate) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
+  // The statements are kept between calls: a send runs this once per group of outcomes, and
+  // preparing them (the UPDATE's triggers included) showed in its profile.
   if (!outcomes.empty()) {
-    EventWriter events(db_);  // one prepared INSERT for the whole group
-    SQLite::Statement update(
-        db_,
+    if (!events_) events_.emplace(db_);
+    auto& update = prepare_once(
+        record_outcome_, db_,
         "UPDATE messages SET state = ?1, detail = ?2, sent_at = CASE ?1 WHEN 'sent' THEN ?3 END, "
         // Transient failures wait 1, 2, 4 ... minutes, at most an hour, before the next try.
         "next_attempt_at = CASE ?1 WHEN 'queued' THEN ?3 + MIN(3600, 60 << MIN(attempts - 1, 6)) "
@@ -84,6 +86,7 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
                                 ? DeliveryState::queued
                                 : DeliveryState::failed;
       update.reset();
+      ResetAfter done{update};
       update.bind(1, to_string(state));
       update.bind(2, outcome.detail);
       update.bind(3, to_db(now));
@@ -97,16 +100,19 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
                           : state == DeliveryState::failed  ? "hard_bounce"
                           : state == DeliveryState::unknown ? "unknown"
                                                             : "deferred";
-      events.append(now, event, enrollment, 0, step, id.value, outcome.detail);
+      events_->append(now, event, enrollment, 0, step, id.value, outcome.detail);
     }
   }
   std::vector<core::OutgoingMessage> started;
   if (next > 0) {
-    SQLite::Statement q(db_, std::string("SELECT ") + kColumns + kFrom +
-                                 "WHERE m.state = 'queued' AND (m.next_attempt_at IS NULL OR "
-                                 "m.next_attempt_at <= ?1) ORDER BY m.id LIMIT ?2");
-    SQLite::Statement mark(
-        db_, "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
+    static const std::string due = std::string("SELECT ") + kColumns + kFrom +
+                                   "WHERE m.state = 'queued' AND (m.next_attempt_at IS NULL OR "
+                                   "m.next_attempt_at <= ?1) ORDER BY m.id LIMIT ?2";
+    auto& q = prepare_once(due_, db_, due.c_str());
+    ResetAfter done{q};
+    auto& mark = prepare_once(
+        mark_sending_, db_,
+        "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
     // Each round either starts or holds every message it read (a held sender's due messages
     // all move past `now`), so the loop ends.
     while (started.size() < next) {

@@ -117,6 +117,9 @@ class SqliteMessages final : public MessageRepository {
   void hold_sender(const std::string& from_email, const SendHold& hold, Timestamp now);
 
   SQLite::Database& db_;
+  // Kept for advance(), which a send runs once per group.
+  std::optional<SQLite::Statement> record_outcome_, due_, mark_sending_;
+  std::optional<EventWriter> events_;
 };
 
 class SqliteEvents final : public EventRepository {

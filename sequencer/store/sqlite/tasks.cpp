@@ -208,13 +208,6 @@ void bind_filter(SQLite::Statement& q, const TaskFilter& f, const std::optional<
   if (view) q.bind(":now", to_db(now));
 }
 
-// Resets a kept statement when a read ends, so the connection holds no read snapshot between
-// calls (a WAL reader left open would also keep checkpoints from finishing).
-struct ResetAfter {
-  SQLite::Statement& q;
-  ~ResetAfter() { q.tryReset(); }
-};
-
 }  // namespace
 
 SqliteTasks::SqliteTasks(SQLite::Database& db) : db_(db), notes_(std::make_unique<TaskNotes>(db)) {}

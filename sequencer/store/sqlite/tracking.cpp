@@ -5,23 +5,6 @@
 #include <unordered_map>
 
 namespace touchpoint::store::sqlite {
-namespace {
-
-// Resets a kept statement when its use ends: no read snapshot stays open between calls.
-struct ResetAfter {
-  SQLite::Statement& q;
-  ~ResetAfter() { q.tryReset(); }
-};
-
-SQLite::Statement& prepare_once(std::optional<SQLite::Statement>& kept, SQLite::Database& db,
-                                const char* sql) {
-  if (!kept) kept.emplace(db, sql);
-  kept->tryReset();
-  kept->clearBindings();
-  return *kept;
-}
-
-}  // namespace
 
 std::optional<TrackedStep> SqliteTracking::step(core::StepRunId step_run) {
   auto& q = prepare_once(step_, db_,
