@@ -127,3 +127,34 @@ TEST_CASE("parallel sends deliver every message once and keep the per-minute lim
   CHECK(unknown <= 1);
   CHECK(store->messages().recover_in_flight(now) == 0);
 }
+
+TEST_CASE("a send in doubt counts against its mailbox's limit in later ticks", "[e2e]") {
+  CliFixture cli;
+  prospects_for_anna(cli, 3);
+  auto store = touchpoint::store::open_sqlite_store(cli.db());
+  CountingTransport transport;
+  const auto now = *touchpoint::core::parse_instant("2026-03-02T10:00:00Z");
+  touchpoint::engine::EngineConfig config;
+  config.limits = [](const std::string&) -> std::optional<touchpoint::core::SendLimits> {
+    return touchpoint::core::SendLimits{3, 1000, 0};  // three a day
+  };
+  touchpoint::engine::Engine engine(*store, &transport, config);
+  const auto first = engine.tick(now);  // p1, p2 sent; p3 `unknown`
+  CHECK(first.sent == 2);
+  CHECK(first.unknown == 1);
+
+  // Two more prospects, due after that tick: the next one reads the day's sends back from the
+  // database, where p3 (which may have left) uses up the third send of the day.
+  std::ofstream(cli.dir() / "more.csv")
+      << "email,first_name,last_name,owner\n"
+      << "p4@nordvik.se,P4,Test," << kAnna << "\np5@nordvik.se,P5,Test," << kAnna << "\n";
+  cli.ok({"prospects", "import", (cli.dir() / "more.csv").string()});
+  cli.ok({"enroll", "--sequence", "One", "--prospects", (cli.dir() / "more.csv").string(),
+          "--start", "2026-03-02T10:30:00Z"});
+  const auto later = engine.tick(now + std::chrono::hours(1));
+  CHECK(later.sent == 0);
+  CHECK(later.throttled >= 1);
+  CHECK(transport.sends.count("p4@nordvik.se") == 0);
+  for (const auto& m : store->messages().list(std::nullopt))
+    if (m.message.to_email == "p3@nordvik.se") CHECK_FALSE(m.sent_at);  // not known to be sent
+}

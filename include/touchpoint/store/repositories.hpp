@@ -246,8 +246,8 @@ class MessageRepository {
   virtual std::vector<core::OutgoingMessage> advance(
       const std::vector<std::pair<core::MessageId, core::SendOutcome>>& outcomes, std::size_t next,
       Timestamp now, const SendGate& gate) = 0;
-  // The instants (sent_at, oldest first) of the messages sent from `from_email` after `since`:
-  // what the send throttles count.
+  // The instants (oldest first) of the messages sent from `from_email` after `since`, and of
+  // the attempts left `unknown` (they may have left): what the send throttles count.
   virtual std::vector<Timestamp> sent_since(const std::string& from_email, Timestamp since) = 0;
   // Marks every `sending` message `unknown` (it may or may not have left): called once by the
   // sole engine at start, after a crash. Returns how many. Never resends them.

@@ -73,6 +73,7 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
     auto& update = prepare_once(
         record_outcome_, db_,
         "UPDATE messages SET state = ?1, detail = ?2, sent_at = CASE ?1 WHEN 'sent' THEN ?3 END, "
+        "attempted_at = ?3, "
         // Transient failures wait 1, 2, 4 ... minutes, at most an hour, before the next try.
         "next_attempt_at = CASE ?1 WHEN 'queued' THEN ?3 + MIN(3600, 60 << MIN(attempts - 1, 6)) "
         "END "
@@ -172,8 +173,10 @@ void SqliteMessages::hold_sender(const std::string& from_email, const SendHold& 
 
 std::vector<Timestamp> SqliteMessages::sent_since(const std::string& from_email, Timestamp since) {
   SQLite::Statement q(db_,
-                      "SELECT sent_at FROM messages WHERE from_email = ?1 AND sent_at > ?2 AND "
-                      "state = 'sent' ORDER BY sent_at");
+                      // An `unknown` send may have left when it was attempted: it counts.
+                      "SELECT at FROM (SELECT CASE state WHEN 'sent' THEN sent_at "
+                      "ELSE attempted_at END AS at FROM messages WHERE from_email = ?1 "
+                      "AND (state = 'sent' OR state = 'unknown')) WHERE at > ?2 ORDER BY at");
   q.bind(1, from_email);
   q.bind(2, to_db(since));
   std::vector<Timestamp> out;
@@ -185,8 +188,10 @@ std::size_t SqliteMessages::recover_in_flight(Timestamp now) {
   SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement q(
       db_,
-      "UPDATE messages SET state = 'unknown', detail = 'interrupted after the send started; "
-      "not resent' WHERE state = 'sending' RETURNING id, enrollment_id, step_run_id");
+      "UPDATE messages SET state = 'unknown', attempted_at = ?1, detail = 'interrupted after the "
+      "send started; not resent' WHERE state = 'sending' RETURNING id, enrollment_id, "
+      "step_run_id");
+  q.bind(1, to_db(now));
   std::vector<std::array<std::int64_t, 3>> recovered;
   while (q.executeStep())
     recovered.push_back(
