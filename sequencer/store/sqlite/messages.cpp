@@ -7,14 +7,12 @@
 namespace touchpoint::store::sqlite {
 namespace {
 
-// The columns outgoing_of() reads, from kFrom.
-constexpr const char* kColumns =
+// The columns outgoing_of() reads: from `messages m` and its body `message_bodies b`.
+constexpr const char* kOutgoingColumns =
     "m.id, m.message_id, m.created_at, m.from_name, m.from_email, m.to_name, m.to_email, "
-    "m.subject, b.html, m.in_reply_to, m.refs, m.unsubscribe_url, m.unsubscribe_mailto, "
-    "m.state, m.enrollment_id, r.position, m.due_at, m.sent_at, m.detail";
-constexpr const char* kFrom =
-    " FROM messages m JOIN step_runs r ON r.id = m.step_run_id "
-    "JOIN message_bodies b ON b.step_run_id = m.step_run_id ";
+    "m.subject, b.html, m.in_reply_to, m.refs, m.unsubscribe_url, m.unsubscribe_mailto";
+constexpr const char* kWithBody =
+    " FROM messages m JOIN message_bodies b ON b.step_run_id = m.step_run_id ";
 
 core::OutgoingMessage outgoing_of(SQLite::Statement& row) {
   core::OutgoingMessage m;
@@ -44,7 +42,11 @@ DeliveryState delivery_state_of(const std::string& text) {
 }  // namespace
 
 std::vector<StoredMessage> SqliteMessages::list(std::optional<core::EnrollmentId> enrollment) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns + kFrom +
+  SQLite::Statement q(db_, std::string("SELECT ") + kOutgoingColumns +
+                               ", m.state, m.enrollment_id, r.position, m.due_at, m.sent_at, "
+                               "m.detail" +
+                               kWithBody +
+                               "JOIN step_runs r ON r.id = m.step_run_id "
                                "WHERE (?1 IS NULL OR m.enrollment_id = ?1) ORDER BY m.id");
   if (enrollment) q.bind(1, enrollment->value);
   std::vector<StoredMessage> out;
@@ -106,7 +108,7 @@ std::vector<core::OutgoingMessage> SqliteMessages::advance(
   }
   std::vector<core::OutgoingMessage> started;
   if (next > 0) {
-    static const std::string due = std::string("SELECT ") + kColumns + kFrom +
+    static const std::string due = std::string("SELECT ") + kOutgoingColumns + kWithBody +
                                    "WHERE m.state = 'queued' AND (m.next_attempt_at IS NULL OR "
                                    "m.next_attempt_at <= ?1) ORDER BY m.id LIMIT ?2";
     auto& q = prepare_once(due_, db_, due.c_str());
