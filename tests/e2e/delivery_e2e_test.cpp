@@ -60,15 +60,24 @@ std::map<std::string, DeliveryState> states(touchpoint::store::Store& store) {
   return out;
 }
 
+// Anna's `count` prospects, due; the store; a counting transport; the ticks' instant.
+struct Sends {
+  explicit Sends(int count) {
+    prospects_for_anna(cli, count);
+    store = touchpoint::store::open_sqlite_store(cli.db());
+  }
+  CliFixture cli;
+  std::unique_ptr<touchpoint::store::Store> store;
+  CountingTransport transport;
+  touchpoint::core::Timestamp now = *touchpoint::core::parse_instant("2026-03-02T10:00:00Z");
+  touchpoint::engine::EngineConfig config;
+};
+
 }  // namespace
 
 TEST_CASE("a send left in doubt is `unknown` at once and never resent", "[e2e]") {
-  CliFixture cli;
-  prospects_for_anna(cli, 5);
-  auto store = touchpoint::store::open_sqlite_store(cli.db());
-  CountingTransport transport;
-  const auto now = *touchpoint::core::parse_instant("2026-03-02T10:00:00Z");
-  touchpoint::engine::EngineConfig config;
+  Sends sends(5);
+  auto& [cli, store, transport, now, config] = sends;
   SECTION("one at a time") {}
   SECTION("in parallel") {
     config.send_workers = 3;
@@ -95,12 +104,8 @@ TEST_CASE("a send left in doubt is `unknown` at once and never resent", "[e2e]")
 }
 
 TEST_CASE("parallel sends deliver every message once and keep the per-minute limit", "[e2e]") {
-  CliFixture cli;
-  prospects_for_anna(cli, 40);
-  auto store = touchpoint::store::open_sqlite_store(cli.db());
-  CountingTransport transport;
-  const auto now = *touchpoint::core::parse_instant("2026-03-02T10:00:00Z");
-  touchpoint::engine::EngineConfig config;
+  Sends sends(40);
+  auto& [cli, store, transport, now, config] = sends;
   config.send_workers = 8;
   config.send_group = 16;
   std::size_t admitted = 40;  // sent, or `unknown` for p3, which is in doubt
@@ -129,12 +134,8 @@ TEST_CASE("parallel sends deliver every message once and keep the per-minute lim
 }
 
 TEST_CASE("a send in doubt counts against its mailbox's limit in later ticks", "[e2e]") {
-  CliFixture cli;
-  prospects_for_anna(cli, 3);
-  auto store = touchpoint::store::open_sqlite_store(cli.db());
-  CountingTransport transport;
-  const auto now = *touchpoint::core::parse_instant("2026-03-02T10:00:00Z");
-  touchpoint::engine::EngineConfig config;
+  Sends sends(3);
+  auto& [cli, store, transport, now, config] = sends;
   config.limits = [](const std::string&) -> std::optional<touchpoint::core::SendLimits> {
     return touchpoint::core::SendLimits{3, 1000, 0};  // three a day
   };
