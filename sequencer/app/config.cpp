@@ -240,6 +240,25 @@ core::Result<EngineSettings> read_engine(const std::filesystem::path& path,
   return engine;
 }
 
+// "inbound": {"poll_seconds", "idle"}, every key optional.
+core::Result<InboundSettings> read_inbound(const std::filesystem::path& path,
+                                           const nlohmann::json& doc) {
+  InboundSettings inbound;
+  auto it = doc.find("inbound");
+  if (it == doc.end() || it->is_null()) return inbound;
+  if (!it->is_object()) return bad(path, "inbound", "must be an object");
+  for (const auto& [key, value] : it->items())
+    if (key != "poll_seconds" && key != "idle")
+      return bad(path, "inbound." + key, "unknown key (the keys are poll_seconds and idle)");
+  if (auto e = whole_member(path, *it, "inbound", "poll_seconds", 1, 86'400, inbound.poll_seconds))
+    return tl::unexpected(*e);
+  if (auto idle = it->find("idle"); idle != it->end() && !idle->is_null()) {
+    if (!idle->is_boolean()) return bad(path, "inbound.idle", "must be true or false");
+    inbound.idle = idle->get<bool>();
+  }
+  return inbound;
+}
+
 }  // namespace
 
 core::Result<Config> load_config(const std::filesystem::path& path) {
@@ -301,6 +320,9 @@ core::Result<Config> load_config(const std::filesystem::path& path) {
   auto engine = read_engine(path, doc);
   if (!engine) return tl::unexpected(engine.error());
   config.engine = *engine;
+  auto inbound = read_inbound(path, doc);
+  if (!inbound) return tl::unexpected(inbound.error());
+  config.inbound = *inbound;
   return config;
 }
 

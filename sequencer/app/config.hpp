@@ -58,6 +58,12 @@ struct EngineSettings {
   std::size_t claim_batch = 500;  // due steps claimed per transaction
 };
 
+// How `serve` reads the reps' IMAP folders (top-level "inbound": {"poll_seconds", "idle"}).
+struct InboundSettings {
+  int poll_seconds = 60;  // between reads of a folder while IDLE is off or not working
+  bool idle = true;       // false: no IDLE watchers, poll only
+};
+
 struct Config {
   std::string public_url;       // for unsubscribe links and tracking
   std::string tracking_secret;  // from the variable `secret_env` names; required with public_url
@@ -67,6 +73,7 @@ struct Config {
   std::optional<salesforce::Settings> salesforce;  // "salesforce": absent when not configured
   ServeSettings serve;
   EngineSettings engine;
+  InboundSettings inbound;
 };
 
 // Reads `path`. Errors name the key ("mailboxes[0].smtp.port: must be a whole number").

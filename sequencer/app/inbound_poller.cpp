@@ -118,6 +118,13 @@ struct InboundWatch::Watched {
   }
 };
 
+InboundWatchOptions watch_options(const Config& config) {
+  InboundWatchOptions options;
+  options.poll_interval = std::chrono::seconds(config.inbound.poll_seconds);
+  options.idle = config.inbound.idle;
+  return options;
+}
+
 InboundWatch::InboundWatch(const Config& config, InboundWatchOptions options)
     : options_(std::move(options)) {
   if (!options_.log) options_.log = [](const std::string& line) { std::cerr << line << '\n'; };

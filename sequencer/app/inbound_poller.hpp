@@ -59,6 +59,9 @@ struct InboundWatchOptions {
   std::function<void(const std::string&)> log;
 };
 
+// The options `serve` runs InboundWatch with: the configuration's "inbound" keys.
+InboundWatchOptions watch_options(const Config& config);
+
 class InboundWatch {
  public:
   // Starts the IDLE watchers; reads nothing yet.

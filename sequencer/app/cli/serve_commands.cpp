@@ -86,14 +86,15 @@ bridge::ServerOptions server_options(Context& ctx, const Args& args) {
 }
 
 // The engine beside the server: ticks every second under the EngineLock, and after each tick
-// reads the reps' IMAP folders that are due: at once when IDLE reports new mail, else once a
-// minute (InboundWatch). The store stays on this thread; the IDLE watchers only wake it.
+// reads the reps' IMAP folders that are due: at once when IDLE reports new mail, else every
+// inbound.poll_seconds (InboundWatch). The store stays on this thread; the IDLE watchers only
+// wake it.
 void run_engine(Context& ctx, bridge::Server& server, std::stop_token stop) {
   engine::EngineLock lock(ctx.db_path);
   auto store = store::open_sqlite_store(ctx.db_path);
   auto transport = ctx.transport();
   engine::Engine engine(*store, transport.get(), ctx.engine_config());
-  InboundWatch inbound(ctx.config, {});
+  InboundWatch inbound(ctx.config, watch_options(ctx.config));
   engine::LoopOptions loop;
   loop.now = clock_now;
   loop.on_tick = [&](const engine::TickReport& r) {
