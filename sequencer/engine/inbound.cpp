@@ -28,14 +28,14 @@ bool live(const core::Enrollment& e) {
   return e.state == core::EnrollmentState::active || e.state == core::EnrollmentState::paused;
 }
 
-// The enrollments a message is about: the one whose sent message it refers to, else every live
-// enrollment of the address.
-std::vector<core::Enrollment> match(store::Store& store, const std::vector<std::string>& ids,
+// The enrollments a message is about: the one of the sent message it refers to, else every
+// live enrollment of the address.
+std::vector<core::Enrollment> match(store::Store& store, const std::optional<store::SentRef>& sent,
                                     const std::string& address,
                                     std::optional<core::ProspectId>& prospect) {
   std::vector<core::Enrollment> out;
-  if (auto id = store.inbound().enrollment_of_sent(ids)) {
-    if (auto e = store.enrollments().get(*id)) {
+  if (sent) {
+    if (auto e = store.enrollments().get(sent->enrollment)) {
       prospect = e->prospect;
       if (live(*e)) out.push_back(*e);
       return out;
@@ -112,16 +112,12 @@ namespace {
 InboundOutcome act(store::Store& store, const core::InboundMail& mail, core::Timestamp now,
                    InboundOutcome out) {
   std::optional<core::ProspectId> prospect;
-  std::vector<core::Enrollment> matched;
   const bool report = mail.kind == Kind::bounce || mail.kind == Kind::delivered;
   std::vector<std::string> ids = mail.refers_to;
-  if (report) {
-    // A delivery report names the message it is about; the report itself is from the MTA.
-    if (!mail.original_message_id.empty()) ids.push_back(mail.original_message_id);
-    matched = match(store, ids, mail.recipient, prospect);
-  } else {
-    matched = match(store, ids, mail.from_email, prospect);
-  }
+  // A delivery report names the message it is about; the report itself is from the MTA.
+  if (report && !mail.original_message_id.empty()) ids.push_back(mail.original_message_id);
+  const auto sent = store.inbound().sent_message(ids);
+  const auto matched = match(store, sent, report ? mail.recipient : mail.from_email, prospect);
   if (!prospect) {
     out.action = "unmatched";
     return out;
@@ -132,8 +128,8 @@ InboundOutcome act(store::Store& store, const core::InboundMail& mail, core::Tim
   if (!matched.empty()) first = matched.front().id;
   // A delivery is the sent message's event even when its enrollment has ended since (a reply
   // can arrive before the delivery report does).
-  if (mail.kind == Kind::delivered && !first) first = store.inbound().enrollment_of_sent(ids);
-  store.inbound().record(now, out.kind, first, prospect, detail);
+  if (mail.kind == Kind::delivered && !first && sent) first = sent->enrollment;
+  store.inbound().record(now, out.kind, first, prospect, detail, sent);
   out.action = "recorded";
 
   switch (mail.kind) {

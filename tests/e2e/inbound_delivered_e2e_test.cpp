@@ -119,11 +119,22 @@ TEST_CASE("a delivered report records a delivered event on the sent message's en
   // The feed and the timelines read the events.
   auto store = touchpoint::store::open_sqlite_store(cli.db());
   std::map<std::int64_t, std::string> delivered;  // enrollment -> detail
+  std::size_t replies = 0;
   for (const auto& a : store->activity().events_after(0, 0)) {
+    // The report and the reply are about the first email: they count for that email.
+    if (a.event.type == "reply") {
+      ++replies;
+      CHECK(a.position == 1);
+      CHECK(a.message != 0);
+    }
     if (a.event.type != "delivered") continue;
     REQUIRE(a.event.enrollment);
     delivered[a.event.enrollment->value] = a.event.detail;
+    CHECK(a.position == 1);
+    CHECK(a.message != 0);
+    CHECK_FALSE(a.subject.empty());
   }
+  CHECK(replies == 1);
   CHECK(delivered.size() == 2);
   CHECK(delivered[enrollment[noah]["id"].get<std::int64_t>()] == "2.0.0");
   CHECK(delivered.count(enrollment[asa]["id"].get<std::int64_t>()) == 1);

@@ -254,6 +254,13 @@ class MessageRepository {
   virtual std::size_t recover_in_flight(Timestamp now) = 0;
 };
 
+// A message we sent, as an inbound message (a reply, a delivery report) refers to it.
+struct SentRef {
+  core::MessageId message;
+  core::StepRunId step_run;
+  core::EnrollmentId enrollment;
+};
+
 // What inbound mail needs from the store, beyond enrollments and prospects.
 class InboundRepository {
  public:
@@ -262,12 +269,14 @@ class InboundRepository {
   virtual bool seen(const std::string& message_id) = 0;
   // Remembers an inbound Message-ID as acted on; false when it already was.
   virtual bool remember(const std::string& message_id, const std::string& kind, Timestamp now) = 0;
-  // The enrollment of the newest message we sent whose Message-ID is one of `message_ids`.
-  virtual std::optional<core::EnrollmentId> enrollment_of_sent(
-      const std::vector<std::string>& message_ids) = 0;
-  // Records an activity event ("reply", "auto_reply", "soft_bounce", ...).
-  virtual void record(Timestamp at, const std::string& type, std::optional<core::EnrollmentId> enrollment,
-                      std::optional<core::ProspectId> prospect, const std::string& detail) = 0;
+  // The newest message we sent whose Message-ID is one of `message_ids`.
+  virtual std::optional<SentRef> sent_message(const std::vector<std::string>& message_ids) = 0;
+  // Records an activity event ("reply", "auto_reply", "soft_bounce", ...), on the sent message
+  // it is about when that is known (`about`), so it counts for that email.
+  virtual void record(Timestamp at, const std::string& type,
+                      std::optional<core::EnrollmentId> enrollment,
+                      std::optional<core::ProspectId> prospect, const std::string& detail,
+                      const std::optional<SentRef>& about) = 0;
   // Marks a prospect's address as hard-bounced (an exclusion cause for later sends).
   virtual void mark_hard_bounced(core::ProspectId prospect, Timestamp at) = 0;
 

@@ -20,24 +20,27 @@ bool SqliteInbound::remember(const std::string& message_id, const std::string& k
   return q.exec() > 0;
 }
 
-std::optional<core::EnrollmentId> SqliteInbound::enrollment_of_sent(
-    const std::vector<std::string>& message_ids) {
-  SQLite::Statement q(db_, "SELECT enrollment_id FROM messages WHERE message_id = ?");
-  std::optional<core::EnrollmentId> found;
+std::optional<SentRef> SqliteInbound::sent_message(const std::vector<std::string>& message_ids) {
+  SQLite::Statement q(db_,
+                      "SELECT id, step_run_id, enrollment_id FROM messages WHERE message_id = ?");
   // The newest reference is the last one: References lists the thread oldest first.
-  for (auto it = message_ids.rbegin(); it != message_ids.rend() && !found; ++it) {
+  for (auto it = message_ids.rbegin(); it != message_ids.rend(); ++it) {
     q.reset();
     q.bind(1, *it);
-    if (q.executeStep()) found = core::EnrollmentId{q.getColumn(0).getInt64()};
+    if (q.executeStep())
+      return SentRef{core::MessageId{q.getColumn(0).getInt64()},
+                     core::StepRunId{q.getColumn(1).getInt64()},
+                     core::EnrollmentId{q.getColumn(2).getInt64()}};
   }
-  return found;
+  return std::nullopt;
 }
 
 void SqliteInbound::record(Timestamp at, const std::string& type,
                            std::optional<core::EnrollmentId> enrollment,
-                           std::optional<core::ProspectId> prospect, const std::string& detail) {
-  append_event(db_, at, type, enrollment ? enrollment->value : 0, prospect ? prospect->value : 0, 0,
-               0, detail);
+                           std::optional<core::ProspectId> prospect, const std::string& detail,
+                           const std::optional<SentRef>& about) {
+  append_event(db_, at, type, enrollment ? enrollment->value : 0, prospect ? prospect->value : 0,
+               about ? about->step_run.value : 0, about ? about->message.value : 0, detail);
 }
 
 void SqliteInbound::mark_hard_bounced(core::ProspectId prospect, Timestamp at) {

@@ -136,10 +136,10 @@ class SqliteInbound final : public InboundRepository {
   explicit SqliteInbound(SQLite::Database& db) : db_(db) {}
   bool seen(const std::string& message_id) override;
   bool remember(const std::string& message_id, const std::string& kind, Timestamp now) override;
-  std::optional<core::EnrollmentId> enrollment_of_sent(
-      const std::vector<std::string>& message_ids) override;
+  std::optional<SentRef> sent_message(const std::vector<std::string>& message_ids) override;
   void record(Timestamp at, const std::string& type, std::optional<core::EnrollmentId> enrollment,
-              std::optional<core::ProspectId> prospect, const std::string& detail) override;
+              std::optional<core::ProspectId> prospect, const std::string& detail,
+              const std::optional<SentRef>& about) override;
   void mark_hard_bounced(core::ProspectId prospect, Timestamp at) override;
   std::pair<std::uint32_t, std::uint32_t> cursor(const std::string& mailbox) override;
   void save_cursor(const std::string& mailbox, std::uint32_t uid_validity,
