@@ -38,6 +38,16 @@ CliResult CliFixture::ok(std::vector<std::string> args) const {
   return r;
 }
 
+void CliFixture::expect_config_error(const std::string& config_json,
+                                     const std::string& message) const {
+  const auto config = dir_ / "touchpoint.json";
+  std::ofstream(config) << config_json;
+  auto r = run({"--config", config.string(), "tick"});
+  INFO(config_json << "\nexpected: " << message);
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Contains(message));
+}
+
 void CliFixture::add_sample_reps(const std::vector<std::string>& global) const {
   std::ifstream in(fixture("reps.json"));
   for (const auto& rep : nlohmann::json::parse(in)) {

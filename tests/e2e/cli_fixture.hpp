@@ -30,6 +30,9 @@ class CliFixture {
   CliResult run(std::vector<std::string> args) const;
   // Like run(), but fails the test unless the status is 0.
   CliResult ok(std::vector<std::string> args) const;
+  // Writes `config_json` as <dir>/touchpoint.json and checks that `tick` refuses it (status 2)
+  // with an error containing `message`, such as the key it names.
+  void expect_config_error(const std::string& config_json, const std::string& message) const;
 
   // The shared fixtures' reps (reps.json), then, with load_samples, their prospects and the
   // all-modes sequence. `global` options (e.g. --config FILE) go before each command.

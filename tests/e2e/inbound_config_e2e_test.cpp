@@ -30,7 +30,6 @@ TEST_CASE("inbound.poll_seconds and inbound.idle reach serve's inbound watch", "
 
 TEST_CASE("bad inbound keys are configuration errors naming the field", "[e2e]") {
   CliFixture cli;
-  const auto config = (cli.dir() / "touchpoint.json").string();
   for (auto [inbound, message] :
        {std::tuple{R"({"poll_seconds": 0})",
                    "inbound.poll_seconds: must be a whole number from 1 to 86400"},
@@ -39,10 +38,6 @@ TEST_CASE("bad inbound keys are configuration errors naming the field", "[e2e]")
         std::tuple{R"({"idle": "no"})", "inbound.idle: must be true or false"},
         std::tuple{R"({"poll": 5})", "inbound.poll: unknown key"},
         std::tuple{"[]", "inbound: must be an object"}}) {
-    std::ofstream(config) << std::string(R"({"inbound": )") + inbound + "}";
-    auto r = cli.run({"--config", config, "tick"});
-    INFO(message);
-    CHECK(r.status == 2);
-    CHECK_THAT(r.err, Catch::Contains(message));
+    cli.expect_config_error(std::string(R"({"inbound": )") + inbound + "}", message);
   }
 }
