@@ -3,47 +3,24 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
-#include <random>
 
 #include <catch2/catch.hpp>
 
 #include <touchpoint/salesforce/sync.hpp>
 
 #include "fake_salesforce.hpp"
+#include "python_json.hpp"
+#include "shell.hpp"
 
 namespace fs = std::filesystem;
+using touchpoint::test::TempDir;
 using touchpoint::testing::FakeSalesforce;
+using touchpoint::testing::run_shell;
+using touchpoint::testing::touchpoint_bin;
 namespace sf = touchpoint::salesforce;
 using nlohmann::json;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("touchpoint-sf-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = ::pclose(pipe);
-  INFO(command << "\n" << out);
-  REQUIRE(status == 0);
-  return out;
-}
-
-std::string bin() { return std::string("'") + TOUCHPOINT_BIN + "'"; }
 
 touchpoint::core::Timestamp clock_now() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -69,8 +46,9 @@ sf::Api api_for(const sf::Settings& s) { return sf::Api(s, *sf::load_secrets(s))
 
 // A database with the demo loaded (reps, prospects, one tick: tasks and sent emails).
 fs::path demo_db(const TempDir& dir) {
-  auto db = dir.path / "touchpoint.db";
-  run("cd '" + dir.path.string() + "' && " + bin() + " --db '" + db.string() + "' demo 2>&1");
+  auto db = dir.path() / "touchpoint.db";
+  run_shell("cd '" + dir.path().string() + "' && " + touchpoint_bin() + " --db '" + db.string() +
+            "' demo 2>&1");
   return db;
 }
 
@@ -94,7 +72,7 @@ TEST_CASE("after a 503, a 403 REQUEST_LIMIT_EXCEEDED, locked rows, a 401 mid-syn
   std::string closed_call;
   if (!open_calls.empty()) {
     closed_call = "tp-task-" + std::to_string(open_calls[0].id.value);
-    run(bin() + " --db '" + db.string() + "' task complete " +
+    run_shell(touchpoint_bin() + " --db '" + db.string() + "' task complete " +
         std::to_string(open_calls[0].id.value) + " --outcome 'connected 320s' 2>&1");
   }
 
@@ -173,7 +151,7 @@ TEST_CASE("an upsert call never carries more than 200 records; 201 are refused a
           "[net][salesforce]") {
   FakeSalesforce fake;
   TempDir dir;
-  auto store = touchpoint::store::open_sqlite_store(dir.path / "t.db");
+  auto store = touchpoint::store::open_sqlite_store(dir.path() / "t.db");
   auto settings = settings_for(fake);
   std::vector<touchpoint::store::OutboxRecord> records;
   for (int i = 0; i < 450; ++i)
@@ -208,9 +186,9 @@ TEST_CASE("an upsert call never carries more than 200 records; 201 are refused a
 TEST_CASE("tokens come from the refresh token, JWT bearer and client credentials flows",
           "[net][salesforce]") {
   TempDir dir;
-  auto key = dir.path / "key.pem";
-  auto pub = dir.path / "pub.pem";
-  run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out '" + key.string() +
+  auto key = dir.path() / "key.pem";
+  auto pub = dir.path() / "pub.pem";
+  run_shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out '" + key.string() +
       "' 2>&1 && openssl pkey -in '" + key.string() + "' -pubout -out '" + pub.string() + "' 2>&1");
   FakeSalesforce fake({"--jwt-public-key", pub.string()});
 
@@ -235,8 +213,8 @@ TEST_CASE("tokens come from the refresh token, JWT bearer and client credentials
   CHECK(grants["client_credentials"] == 1);
 
   // A key the fake does not trust is refused (the signature is checked).
-  auto other = dir.path / "other.pem";
-  run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out '" + other.string() +
+  auto other = dir.path() / "other.pem";
+  run_shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out '" + other.string() +
       "' 2>&1");
   jwt.private_key_file = other.string();
   CHECK_THROWS_AS(api_for(jwt).refresh(), sf::ApiError);
@@ -322,7 +300,7 @@ TEST_CASE("sync salesforce --dry-run prints the diff and sends nothing", "[net][
   TempDir dir;
   auto db = demo_db(dir);
   settings_for(fake);  // sets the secret's variable
-  auto config = dir.path / "touchpoint.json";
+  auto config = dir.path() / "touchpoint.json";
   std::ofstream(config) << json{{"salesforce",
                                  {{"login_url", fake.url()},
                                   {"flow", "client_credentials"},
@@ -330,13 +308,13 @@ TEST_CASE("sync salesforce --dry-run prints the diff and sends nothing", "[net][
                                   {"client_secret_env", "TP_TEST_SF_SECRET"},
                                   {"users", {{"rep.anna@touchpoint.test", "0055e000001AnnAAA"}}}}}}
                                .dump();
-  auto cmd = bin() + " --db '" + db.string() + "' --config '" + config.string() +
+  auto cmd = touchpoint_bin() + " --db '" + db.string() + "' --config '" + config.string() +
              "' sync salesforce --push --dry-run";
-  auto out = json::parse(run(cmd + " --json"));
+  auto out = json::parse(run_shell(cmd + " --json"));
   CHECK(out["dry_run"] == true);
   CHECK(out["push"]["would_send"].get<int>() > 0);
   CHECK(out["push"]["records"][0]["action"] == "create");
-  auto text = run(cmd);
+  auto text = run_shell(cmd);
   CHECK(text.find("would be sent") != std::string::npos);
   CHECK(text.find("fake-secret") == std::string::npos);
   auto stats = fake.stats();
@@ -345,7 +323,7 @@ TEST_CASE("sync salesforce --dry-run prints the diff and sends nothing", "[net][
   CHECK(fake.tasks()["tasks"].empty());
 
   // The real push then sends exactly what the dry run listed.
-  auto pushed = json::parse(run(bin() + " --db '" + db.string() + "' --config '" +
+  auto pushed = json::parse(run_shell(touchpoint_bin() + " --db '" + db.string() + "' --config '" +
                                 config.string() + "' sync salesforce --push --json"));
   CHECK(pushed["push"]["confirmed"] == out["push"]["would_send"]);
   CHECK(fake.tasks()["tasks"].size() == out["push"]["would_send"].get<std::size_t>());
@@ -360,7 +338,7 @@ fs::path demo_db_with_tasks(const TempDir& dir) {
                                                     std::chrono::hours(24 * 8));
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&later));
-  run(bin() + " --db '" + db.string() + "' tick --now " + when + " 2>&1");
+  run_shell(touchpoint_bin() + " --db '" + db.string() + "' tick --now " + when + " 2>&1");
   return db;
 }
 
@@ -382,11 +360,11 @@ TEST_CASE("a task change writes its outbox row in its own commit: nothing is los
   settings.max_attempts = 2;
   settings.concurrency = 1;
   auto store = touchpoint::store::open_sqlite_store(db);
-  auto cli = bin() + " --db '" + db.string() + "' ";
+  auto cli = touchpoint_bin() + " --db '" + db.string() + "' ";
 
   // Capture is off until the first push (no Salesforce configured): a change marks nothing.
   auto a = open_task_id(*store, 0);
-  run(cli + "task complete " + a + " 2>&1");
+  run_shell(cli + "task complete " + a + " 2>&1");
   CHECK(store->salesforce().marked(100).empty());
   CHECK(store->salesforce().counts().pending == 0);
 
@@ -406,7 +384,7 @@ TEST_CASE("a task change writes its outbox row in its own commit: nothing is los
   // committed with the change.
   auto b = open_task_id(*store, 0);
   const std::string b_id = "tp-task-" + b;
-  run(cli + "task complete " + b + " --notes 'spoke to the assistant' 2>&1");
+  run_shell(cli + "task complete " + b + " --notes 'spoke to the assistant' 2>&1");
   auto marks = store->salesforce().marked(100);
   REQUIRE(marks.size() == 1);
   CHECK(marks[0].external_id == b_id);
@@ -430,10 +408,10 @@ TEST_CASE("a task change writes its outbox row in its own commit: nothing is los
   // A change read by a sync that then dies keeps its mark: a newer change bumps it, and the
   // dead sync's clear (of the older generation) leaves it.
   auto c = open_task_id(*store, 0);
-  run(cli + "task reassign " + c + " --owner rep.jisoo@touchpoint.test 2>&1");
+  run_shell(cli + "task reassign " + c + " --owner rep.jisoo@touchpoint.test 2>&1");
   auto seen = store->salesforce().marked(100);
   REQUIRE(seen.size() == 1);
-  run(cli + "task complete " + c + " 2>&1");
+  run_shell(cli + "task complete " + c + " 2>&1");
   auto record = sf::record_of(*store, settings, seen[0].external_id);
   REQUIRE(record);
   store->salesforce().stage_marked({*record}, seen, clock_now());

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -19,39 +18,17 @@
 #include <touchpoint/store/store.hpp>
 
 #include "fake_salesforce.hpp"
+#include "python_json.hpp"
+#include "shell.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using touchpoint::test::TempDir;
 using touchpoint::testing::FakeSalesforce;
+using touchpoint::testing::run_shell;
+using touchpoint::testing::touchpoint_bin;
 
 namespace {
-
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("touchpoint-sf-serve-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string bin() { return std::string("'") + TOUCHPOINT_BIN + "'"; }
-
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = ::pclose(pipe);
-  INFO(command << "\n" << out);
-  REQUIRE(status == 0);
-  return out;
-}
 
 std::string slurp(const fs::path& path) {
   std::ifstream in(path);
@@ -76,8 +53,9 @@ struct Serve {
   pid_t pid = -1;
   fs::path out, err;
   std::string url;
-  Serve(const Dir& dir, const std::string& args) : out(dir.path / "serve.out"), err(dir.path / "serve.err") {
-    std::string command = "exec " + bin() + " " + args + " >'" + out.string() + "' 2>'" +
+  Serve(const TempDir& dir, const std::string& args)
+      : out(dir.path() / "serve.out"), err(dir.path() / "serve.err") {
+    std::string command = "exec " + touchpoint_bin() + " " + args + " >'" + out.string() + "' 2>'" +
                           err.string() + "'";
     pid = ::fork();
     REQUIRE(pid >= 0);
@@ -121,22 +99,22 @@ TEST_CASE("serve pushes on its interval: a task completed through the API reache
           "errors show in the log and the API, SIGTERM stops the sync",
           "[net][salesforce]") {
   FakeSalesforce fake;
-  Dir dir;
-  auto db = dir.path / "touchpoint.db";
-  auto cli = bin() + " --db '" + db.string() + "'";
-  run("cd '" + dir.path.string() + "' && " + cli + " demo 2>&1");
+  TempDir dir;
+  auto db = dir.path() / "touchpoint.db";
+  auto cli = touchpoint_bin() + " --db '" + db.string() + "'";
+  run_shell("cd '" + dir.path().string() + "' && " + cli + " demo 2>&1");
   // A week on, the sequence's call and manual steps are open tasks.
   auto later = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() +
                                                     std::chrono::hours(24 * 8));
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&later));
-  run(bin() + " --db '" + db.string() + "' tick --now " + when + " 2>&1");
-  auto token_text = run(cli + " token create --user rep.anna@touchpoint.test");
+  run_shell(touchpoint_bin() + " --db '" + db.string() + "' tick --now " + when + " 2>&1");
+  auto token_text = run_shell(cli + " token create --user rep.anna@touchpoint.test");
   auto token = token_text.substr(token_text.find_last_of('\n', token_text.size() - 2) + 1);
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
 
   ::setenv("TP_SERVE_SF_SECRET", "fake-secret", 1);
-  auto config = dir.path / "touchpoint.json";
+  auto config = dir.path() / "touchpoint.json";
   std::ofstream(config) << json{{"salesforce",
                                  {{"login_url", fake.url()},
                                   {"flow", "client_credentials"},
