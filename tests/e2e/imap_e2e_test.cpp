@@ -2,52 +2,21 @@
 // fixtures (rewritten to the Message-IDs actually sent) acting on the enrollments.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <map>
 
-#include "cli_fixture.hpp"
-#include "imap_server.hpp"
-#include "smtp_server.hpp"
+#include "mailbox_setup.hpp"
 
 using touchpoint::testing::CliFixture;
-using touchpoint::testing::fixture;
+using touchpoint::testing::fixture_with;
 using touchpoint::testing::ImapServer;
 using touchpoint::testing::SmtpServer;
-
-namespace {
-
-std::string fixture_with(const char* name, const std::string& example, const std::string& actual) {
-  std::ifstream in(fixture(std::string("inbound/") + name), std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  auto text = s.str();
-  for (auto at = text.find(example); at != std::string::npos; at = text.find(example, at))
-    text.replace(at, example.size(), actual);
-  return text;
-}
-
-}  // namespace
+using touchpoint::testing::write_mailbox_config;
 
 TEST_CASE("fetch reads the rep's IMAP folder once and acts on each new message", "[e2e][net]") {
   SmtpServer smtp;
   ImapServer imap;
-  ::setenv("TP_TEST_IMAP_PASSWORD", imap.password().c_str(), 1);
   CliFixture cli;
-  const auto config = (cli.dir() / "touchpoint.json").string();
-  std::string mailboxes;
-  for (const char* rep :
-       {"rep.anna@touchpoint.test", "rep.jisoo@touchpoint.test", "rep.sam@touchpoint.test"}) {
-    mailboxes += std::string(mailboxes.empty() ? "" : ",") + R"({"owner": ")" + rep +
-                 R"(", "smtp": {"host": "127.0.0.1", "port": )" + std::to_string(smtp.port()) +
-                 R"(, "tls": "none"}, "limits": {"per_minute": 1000, "min_spacing_seconds": 0})";
-    if (std::string(rep) == "rep.anna@touchpoint.test")
-      mailboxes += R"(, "imap": {"host": "127.0.0.1", "port": )" + std::to_string(imap.port()) +
-                   R"(, "tls": "none", "username": ")" + imap.username() +
-                   R"(", "password_env": "TP_TEST_IMAP_PASSWORD"})";
-    mailboxes += "}";
-  }
-  std::ofstream(config) << R"({"mailboxes": [)" + mailboxes + "]}";
+  const auto config = write_mailbox_config(cli, smtp, imap).string();
   const std::vector<std::string> with_config{"--config", config};
   auto tp = [&](std::vector<std::string> args) {
     args.insert(args.begin(), with_config.begin(), with_config.end());

@@ -4,13 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,53 +16,33 @@
 
 #include "cli_fixture.hpp"
 #include "config.hpp"
-#include "imap_server.hpp"
 #include "inbound_poller.hpp"
-#include "smtp_server.hpp"
+#include "mailbox_setup.hpp"
 
 using touchpoint::app::InboundWatch;
 using touchpoint::app::InboundWatchOptions;
 using touchpoint::app::MailboxPoll;
 using touchpoint::testing::CliFixture;
-using touchpoint::testing::fixture;
+using touchpoint::testing::fixture_with;
 using touchpoint::testing::ImapServer;
 using touchpoint::testing::SmtpServer;
+using touchpoint::testing::write_mailbox_config;
 
 namespace {
 
 constexpr auto kPatience = std::chrono::seconds(60);
 const std::string kMailbox = "rep.anna@touchpoint.test/INBOX";
 
+// The reply fixture, answering `sent_id`.
 std::string reply_to(const std::string& sent_id) {
-  std::ifstream in(fixture("inbound/reply.eml"), std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  auto text = s.str();
-  const std::string example = "tp.1.1.8f3a2c@touchpoint.test";
-  for (auto at = text.find(example); at != std::string::npos; at = text.find(example, at))
-    text.replace(at, example.size(), sent_id);
-  return text;
+  return fixture_with("reply.eml", "tp.1.1.8f3a2c@touchpoint.test", sent_id);
 }
 
 // Anna's mailbox sends to a local SMTP server and reads the Dovecot folder; her first emails
 // have gone out. Returns the Message-ID sent to Åsa.
 std::string set_up(CliFixture& cli, const SmtpServer& smtp, const ImapServer& imap,
                    std::filesystem::path& config) {
-  ::setenv("TP_TEST_IMAP_PASSWORD", imap.password().c_str(), 1);
-  config = cli.dir() / "touchpoint.json";
-  std::string mailboxes;
-  for (const char* rep :
-       {"rep.anna@touchpoint.test", "rep.jisoo@touchpoint.test", "rep.sam@touchpoint.test"}) {
-    mailboxes += std::string(mailboxes.empty() ? "" : ",") + R"({"owner": ")" + rep +
-                 R"(", "smtp": {"host": "127.0.0.1", "port": )" + std::to_string(smtp.port()) +
-                 R"(, "tls": "none"}, "limits": {"per_minute": 1000, "min_spacing_seconds": 0})";
-    if (std::string(rep) == "rep.anna@touchpoint.test")
-      mailboxes += R"(, "imap": {"host": "127.0.0.1", "port": )" + std::to_string(imap.port()) +
-                   R"(, "tls": "none", "username": ")" + imap.username() +
-                   R"(", "password_env": "TP_TEST_IMAP_PASSWORD"})";
-    mailboxes += "}";
-  }
-  std::ofstream(config) << R"({"mailboxes": [)" + mailboxes + "]}";
+  config = write_mailbox_config(cli, smtp, imap);
   const std::vector<std::string> with_config{"--config", config.string()};
   cli.load_samples(with_config);
   auto tp = [&](std::vector<std::string> args) {
