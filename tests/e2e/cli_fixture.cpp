@@ -69,6 +69,22 @@ void CliFixture::load_samples(const std::vector<std::string>& global) const {
   with({"sequence", "apply", fixture("sequence-all-modes.json")});
 }
 
+std::map<std::string, std::string> CliFixture::send_first_emails(
+    const std::vector<std::string>& global) const {
+  load_samples(global);
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), global.begin(), global.end());
+    return ok(args);
+  };
+  with({"enroll", "--sequence", "1", "--prospects", "all", "--start", "2026-03-02T07:00:00Z"});
+  // By Tuesday night every first email is out (Los Angeles' went Tuesday 08:00 there).
+  with({"tick", "--now", "2026-03-03T23:00:00Z"});
+  std::map<std::string, std::string> first;
+  for (const auto& m : with({"messages", "--json"}).json())
+    if (m["position"] == 1) first[m["to"].get<std::string>()] = m["message_id"].get<std::string>();
+  return first;
+}
+
 std::string fixture(const std::string& name) {
   return std::string(TOUCHPOINT_FIXTURES) + "/" + name;
 }

@@ -2,6 +2,7 @@
 // Runs the touchpoint CLI in-process against a database in a fresh temporary folder.
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -38,6 +39,11 @@ class CliFixture {
   // all-modes sequence. `global` options (e.g. --config FILE) go before each command.
   void add_sample_reps(const std::vector<std::string>& global = {}) const;
   void load_samples(const std::vector<std::string>& global = {}) const;
+  // load_samples, then every prospect enrolled in the sample sequence on Monday 2026-03-02
+  // and a tick on Tuesday night, when every first email is out. Returns each prospect's
+  // first Message-ID.
+  std::map<std::string, std::string> send_first_emails(
+      const std::vector<std::string>& global = {}) const;
 
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path db() const { return dir_ / "touchpoint.db"; }

@@ -22,12 +22,7 @@ TEST_CASE("fetch reads the rep's IMAP folder once and acts on each new message",
     args.insert(args.begin(), with_config.begin(), with_config.end());
     return cli.ok(args);
   };
-  cli.load_samples(with_config);
-  tp({"enroll", "--sequence", "1", "--prospects", "all", "--start", "2026-03-02T07:00:00Z"});
-  tp({"tick", "--now", "2026-03-03T23:00:00Z"});
-  std::map<std::string, std::string> first;
-  for (const auto& m : tp({"messages", "--json"}).json())
-    if (m["position"] == 1) first[m["to"].get<std::string>()] = m["message_id"].get<std::string>();
+  auto first = cli.send_first_emails(with_config);
   REQUIRE(first.size() == 9);
 
   imap.append(fixture_with("reply.eml", "tp.1.1.8f3a2c@touchpoint.test",

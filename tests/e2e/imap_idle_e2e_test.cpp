@@ -43,19 +43,9 @@ std::string reply_to(const std::string& sent_id) {
 std::string set_up(CliFixture& cli, const SmtpServer& smtp, const ImapServer& imap,
                    std::filesystem::path& config) {
   config = write_mailbox_config(cli, smtp, imap);
-  const std::vector<std::string> with_config{"--config", config.string()};
-  cli.load_samples(with_config);
-  auto tp = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), with_config.begin(), with_config.end());
-    return cli.ok(args);
-  };
-  tp({"enroll", "--sequence", "1", "--prospects", "all", "--start", "2026-03-02T07:00:00Z"});
-  tp({"tick", "--now", "2026-03-03T23:00:00Z"});
-  for (const auto& m : tp({"messages", "--json"}).json())
-    if (m["position"] == 1 && m["to"] == "asa.lindstrom@nordvik.se")
-      return m["message_id"].get<std::string>();
-  FAIL("no first message to Åsa");
-  return {};
+  auto first = cli.send_first_emails({"--config", config.string()});
+  REQUIRE(first.count("asa.lindstrom@nordvik.se") == 1);
+  return first["asa.lindstrom@nordvik.se"];
 }
 
 std::string state_of(touchpoint::store::Store& store, const std::string& email) {

@@ -68,12 +68,7 @@ std::string delivered_report(const std::string& report_id, const std::string& re
 TEST_CASE("a delivered report records a delivered event on the sent message's enrollment",
           "[e2e]") {
   CliFixture cli;
-  cli.load_samples();
-  cli.ok({"enroll", "--sequence", "1", "--prospects", "all", "--start", "2026-03-02T07:00:00Z"});
-  cli.ok({"tick", "--now", "2026-03-03T23:00:00Z"});
-  std::map<std::string, std::string> first;  // prospect -> Message-ID of step 1
-  for (const auto& m : cli.ok({"messages", "--json"}).json())
-    if (m["position"] == 1) first[m["to"].get<std::string>()] = m["message_id"].get<std::string>();
+  auto first = cli.send_first_emails();  // prospect -> Message-ID of step 1
   std::map<std::string, nlohmann::json> enrollment;
   for (const auto& e : cli.ok({"enrollments", "--json"}).json())
     enrollment[e["prospect"].get<std::string>()] = e;

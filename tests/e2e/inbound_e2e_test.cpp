@@ -35,13 +35,7 @@ std::string rewritten(const CliFixture& cli, const char* name, const std::string
 TEST_CASE("a reply ends, an out-of-office pauses, a hard bounce exits, a soft bounce is recorded",
           "[e2e]") {
   CliFixture cli;
-  cli.load_samples();
-  cli.ok({"enroll", "--sequence", "1", "--prospects", "all", "--start", "2026-03-02T07:00:00Z"});
-  // By Tuesday night every first email is out (Los Angeles' went Tuesday 08:00 there).
-  cli.ok({"tick", "--now", "2026-03-03T23:00:00Z"});
-  std::map<std::string, std::string> first;  // prospect -> Message-ID of step 1
-  for (const auto& m : cli.ok({"messages", "--json"}).json())
-    if (m["position"] == 1) first[m["to"].get<std::string>()] = m["message_id"].get<std::string>();
+  auto first = cli.send_first_emails();  // prospect -> Message-ID of step 1
   REQUIRE(first.size() == 9);
 
   auto files = std::vector<std::string>{
