@@ -39,13 +39,20 @@ std::string reply_to(const std::string& sent_id) {
 }
 
 // Anna's mailbox sends to a local SMTP server and reads the Dovecot folder; her first emails
-// have gone out. Returns the Message-ID sent to Åsa.
-std::string set_up(CliFixture& cli, const SmtpServer& smtp, const ImapServer& imap,
-                   std::filesystem::path& config) {
-  config = write_mailbox_config(cli, smtp, imap);
-  auto first = cli.send_first_emails({"--config", config.string()});
+// have gone out.
+struct Sent {
+  std::string to_asa;  // the Message-ID sent to Åsa
+  touchpoint::app::Config config;
+  std::unique_ptr<touchpoint::store::Store> store;
+};
+Sent set_up(CliFixture& cli, const SmtpServer& smtp, const ImapServer& imap) {
+  const auto path = write_mailbox_config(cli, smtp, imap);
+  auto first = cli.send_first_emails({"--config", path.string()});
   REQUIRE(first.count("asa.lindstrom@nordvik.se") == 1);
-  return first["asa.lindstrom@nordvik.se"];
+  auto config = touchpoint::app::load_config(path);
+  REQUIRE(config);
+  return {first["asa.lindstrom@nordvik.se"], std::move(*config),
+          touchpoint::store::open_sqlite_store(cli.db())};
 }
 
 std::string state_of(touchpoint::store::Store& store, const std::string& email) {
@@ -96,17 +103,13 @@ TEST_CASE("serve's inbound watch: a reply that arrives during IDLE ends the enro
   SmtpServer smtp;
   ImapServer imap;
   CliFixture cli;
-  std::filesystem::path config_path;
-  const auto sent = set_up(cli, smtp, imap, config_path);
-  auto config = touchpoint::app::load_config(config_path);
-  REQUIRE(config);
-  auto store = touchpoint::store::open_sqlite_store(cli.db());
+  auto [sent, config, store] = set_up(cli, smtp, imap);
 
   Log log;
   InboundWatchOptions options;
   options.poll_interval = std::chrono::hours(1);  // no interval poll within this test
   options.log = log.sink();
-  InboundWatch watch(*config, options);
+  InboundWatch watch(config, options);
   // The first read, then the watcher reaches IDLE.
   auto before = tick_until(watch, *store, [&](auto&) { return watch.idling(kMailbox); });
   REQUIRE(watch.idling(kMailbox));
@@ -141,17 +144,13 @@ TEST_CASE("serve's inbound watch falls back to polling when the server does not 
   SmtpServer smtp;
   ImapServer imap("anna", "imap-secret", ImapServer::Idle::not_offered);
   CliFixture cli;
-  std::filesystem::path config_path;
-  const auto sent = set_up(cli, smtp, imap, config_path);
-  auto config = touchpoint::app::load_config(config_path);
-  REQUIRE(config);
-  auto store = touchpoint::store::open_sqlite_store(cli.db());
+  auto [sent, config, store] = set_up(cli, smtp, imap);
 
   Log log;
   InboundWatchOptions options;
   options.poll_interval = std::chrono::seconds(1);
   options.log = log.sink();
-  InboundWatch watch(*config, options);
+  InboundWatch watch(config, options);
   tick_until(watch, *store, [&](auto&) { return log.has("does not offer IDLE"); });
   REQUIRE(
       log.has("rep.anna@touchpoint.test/INBOX: imap 127.0.0.1: the server does not offer "
@@ -179,19 +178,15 @@ TEST_CASE("serve's inbound watch logs a failing IMAP server and keeps polling it
   SmtpServer smtp;
   std::optional<ImapServer> imap(std::in_place);
   CliFixture cli;
-  std::filesystem::path config_path;
-  set_up(cli, smtp, *imap, config_path);
-  auto config = touchpoint::app::load_config(config_path);
-  REQUIRE(config);
+  auto [sent, config, store] = set_up(cli, smtp, *imap);
   imap.reset();  // the server goes away before serve starts
-  auto store = touchpoint::store::open_sqlite_store(cli.db());
 
   Log log;
   InboundWatchOptions options;
   options.poll_interval = std::chrono::milliseconds(200);
   options.idle_options.first_backoff = std::chrono::milliseconds(50);
   options.log = log.sink();
-  InboundWatch watch(*config, options);
+  InboundWatch watch(config, options);
   auto failed_reads = [](const std::vector<MailboxPoll>& polls) {
     std::size_t n = 0;
     for (const auto& p : polls) n += !p.error.empty();
