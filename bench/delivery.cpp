@@ -245,14 +245,6 @@ struct OursRun {
   double send_cpu_seconds = 0;  // this process's user + system time while sending
 };
 
-double cpu_seconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return s(usage.ru_utime) + s(usage.ru_stime);
-}
-
 OursRun run_ours(const Settings& s, const fs::path& base, const fs::path& db, const fs::path& dir) {
   copy_database(base, db);
   Sink sink(s, dir);
