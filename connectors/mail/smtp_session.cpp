@@ -74,8 +74,7 @@ struct SmtpSession::Impl {
     if (!io.stopped()) {
       socket.close();
       io.run();  // lets the cancelled operation complete
-      throw ConnectionFault(std::string(what) + ": no answer within " +
-                            std::to_string(timeout.count()) + " ms");
+      throw timed_out(what);
     }
   }
 
@@ -98,19 +97,27 @@ struct SmtpSession::Impl {
     // server's delayed ACK.
     socket.set_option(tcp::no_delay(true));
     socket.native_non_blocking(false);
-    timeval limit{};
-    limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    limit.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    set_io_timeout(timeout);
     input.clear();
     consumed = 0;
   }
 
+  // Blocking reads and writes on the socket give up after `limit`.
+  void set_io_timeout(std::chrono::milliseconds limit) {
+    timeval t{};
+    t.tv_sec = static_cast<time_t>(limit.count() / 1000);
+    t.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &t, sizeof t);
+  }
+
+  ConnectionFault timed_out(std::string_view what) const {
+    return ConnectionFault(std::string(what) + ": no answer within " +
+                           std::to_string(timeout.count()) + " ms");
+  }
+
   [[noreturn]] void fail(std::string_view what, int error) {
-    if (error == EAGAIN || error == EWOULDBLOCK)
-      throw ConnectionFault(std::string(what) + ": no answer within " +
-                            std::to_string(timeout.count()) + " ms");
+    if (error == EAGAIN || error == EWOULDBLOCK) throw timed_out(what);
     throw ConnectionFault(std::string(what) + ": " + std::strerror(error));
   }
 
@@ -279,8 +286,7 @@ struct SmtpSession::Impl {
       done = read_reply();
     } catch (const ConnectionFault& e) {
       return {core::SendStatus::unknown,
-              "smtp " + host + ": " + e.what() +
-                  " after the message was handed over; it may have been accepted (not resent)"};
+              "smtp " + host + ": " + e.what() + kInDoubt};
     }
     if (done.code != 250) return outcome_of(done, "end of data");
     return {core::SendStatus::sent, std::to_string(done.code) + " " + done.text};
@@ -298,9 +304,7 @@ SmtpSession::~SmtpSession() {
   if (!connected()) return;
   // A polite QUIT, without waiting long for its reply.
   try {
-    timeval limit{0, 500 * 1000};
-    ::setsockopt(impl_->socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    ::setsockopt(impl_->socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    impl_->set_io_timeout(std::chrono::milliseconds(500));
     impl_->write("QUIT\r\n");
     impl_->read_reply();
   } catch (...) {  // closing on the way out: nothing useful to do about a failure

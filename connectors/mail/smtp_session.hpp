@@ -18,6 +18,11 @@
 
 namespace touchpoint::mail::detail {
 
+// Appended to an `unknown` outcome's detail, on both SMTP paths: the connection failed after
+// the message's final "." left, so the server may hold it.
+inline constexpr const char* kInDoubt =
+    " after the message was handed over; it may have been accepted (not resent)";
+
 class SmtpSession {
  public:
   // Does not connect; the first send() does.

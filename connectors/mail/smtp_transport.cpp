@@ -227,9 +227,7 @@ core::SendOutcome SmtpTransport::submit(Connection& connection,
   // The connection failed after the terminating "." left and before the final reply came: the
   // server may have accepted the message, so it must not be retried (RFC 5321 4.1.1.4).
   if (!replied && outcome.status != core::SendStatus::sent && connection.trace->content_handed_over)
-    outcome = {core::SendStatus::unknown,
-               outcome.detail +
-                   " after the message was handed over; it may have been accepted (not resent)"};
+    outcome = {core::SendStatus::unknown, outcome.detail + detail::kInDoubt};
   outcome.detail = without_secret(std::move(outcome.detail), settings_.password);
   return outcome;
 }
