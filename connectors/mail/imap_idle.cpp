@@ -102,15 +102,23 @@ class Session {
   // Opens the folder read-only.
   void examine() { command("EXAMINE " + mailbox_name(), "EXAMINE"); }
 
-  // Starts IDLE; returns once the server's continuation ("+ idling") arrived.
-  void begin_idle() {
+  // "* 23 EXISTS": the folder has grown (or shrunk and regrown); a fetch finds out.
+  static bool reports_mail(const std::string& line) {
+    return line.starts_with("* ") && upper(line).ends_with(" EXISTS");
+  }
+
+  // Starts IDLE; returns once the server's continuation ("+ idling") arrived: true when new
+  // mail was reported before it.
+  bool begin_idle() {
     idle_tag_ = next_tag();
     write(idle_tag_ + " IDLE\r\n");
+    bool mail = false;
     for (;;) {
       std::string line = read_line(Clock::now() + timeout_);
-      if (line.starts_with("+")) return;
+      if (line.starts_with("+")) return mail;
       if (line.starts_with(idle_tag_ + " ")) throw SessionError("IDLE refused: " + line);
       // Untagged data before the continuation is fine (RFC 2177 example).
+      mail = mail || reports_mail(line);
     }
   }
 
@@ -119,16 +127,17 @@ class Session {
     for (;;) {
       auto line = read_line(until, /*deadline_is_failure=*/false);
       if (!line) return false;
-      // "* 23 EXISTS": the folder has grown (or shrunk and regrown); a fetch finds out.
-      if (line->starts_with("* ") && upper(*line).ends_with(" EXISTS")) return true;
+      if (reports_mail(*line)) return true;
       if (line->starts_with("* BYE")) throw SessionError("the server closed the session: " + *line);
     }
   }
 
-  // Ends IDLE (DONE) and reads its tagged completion.
-  void end_idle() {
+  // Ends IDLE (DONE) and reads its tagged completion: true when new mail was reported before
+  // it (mail arriving while IDLE is renewed must not go unreported).
+  bool end_idle() {
     write("DONE\r\n");
-    read_until_tagged(idle_tag_, "IDLE");
+    const auto untagged = read_until_tagged(idle_tag_, "IDLE");
+    return std::any_of(untagged.begin(), untagged.end(), reports_mail);
   }
 
   // A polite goodbye after a stop: DONE when idling, LOGOUT; failures ignored.
@@ -411,7 +420,7 @@ struct ImapIdleWatcher::Impl {
         return true;
       }
       s.examine();
-      s.begin_idle();
+      s.begin_idle();  // mail before it is read at the start anyway
       idling = true;
       backoff = options.first_backoff;
       report(IdleEvent::Kind::idling);
@@ -421,9 +430,10 @@ struct ImapIdleWatcher::Impl {
         if (mail) continue;  // still idling: the fetch runs on its own connection
         // RFC 2177: leave and re-enter IDLE before the server's inactivity timer ends it.
         idling = false;
-        s.end_idle();
-        s.begin_idle();
+        const bool arrived = s.end_idle();
+        const bool arrived_after = s.begin_idle();
         idling = true;
+        if (arrived || arrived_after) report(IdleEvent::Kind::new_mail);
       }
     } catch (const Stopped&) {
       s.close_politely(idling);

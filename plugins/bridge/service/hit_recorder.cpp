@@ -51,7 +51,7 @@ void HitRecorder::run() {
       }
     }
     hits.clear();
-    for (auto& w : batch) hits.push_back(w.hit);
+    for (auto& w : batch) hits.push_back(std::move(w.hit));  // not read again
     std::vector<bool> found;
     try {
       found = store_->tracking().record_all(hits);
