@@ -94,6 +94,7 @@ class SqliteStore final : public Store {
 }  // namespace sqlite
 
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path) {
+  sqlite::configure_sqlite_library();
   try {
     return std::make_unique<sqlite::SqliteStore>(path);
   } catch (const SQLite::Exception& e) {
