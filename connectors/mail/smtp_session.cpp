@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <utility>
 #include <stdexcept>
 #include <vector>
 
@@ -32,6 +33,15 @@ constexpr std::size_t kMaxReplyBytes = 64 * 1024;
 // Lines starting with '.' are sent as slices around an extra '.' (no copy of the message);
 // a message with more of them than this is copied instead (sendmsg takes at most IOV_MAX).
 constexpr std::size_t kMaxSlices = 256;
+
+// The envelope's commands, and whether a reply to each (in order) accepts it.
+constexpr const char* kVerbs[] = {"MAIL", "RCPT", "DATA"};
+bool accepted(int command, int code) {
+  return command < 2 ? code == 250 || code == 251 : code == 354;
+}
+
+// No message's outcome hangs on the connection (it is being opened).
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 struct Reply {
   int code = 0;
@@ -65,8 +75,21 @@ struct SmtpSession::Impl {
   std::string input;  // received bytes; those before `consumed` are used
   std::size_t consumed = 0;
   std::string envelope;       // reused: MAIL, RCPT and DATA
-  std::vector<iovec> slices;  // reused: the content with its dots doubled
+  std::size_t rcpt_at = 0;    // where RCPT starts in `envelope`
+  std::size_t data_at = 0;    // where DATA starts
+  std::vector<iovec> slices;  // reused: the content with its dots doubled, then what follows
+  std::string joined;         // reused: the slices copied, when there are too many
   bool pipelining = false;
+  std::uint64_t written = 0;  // bytes the socket has taken, over every connection
+  // The message whose outcome a fault would decide, and the value of `written` from which its
+  // final "." has left (so the server may hold it).
+  std::size_t pending = kNone;
+  std::uint64_t doubt_from = UINT64_MAX;
+
+  void close() {
+    error_code ignored;
+    socket.close(ignored);
+  }
 
   void run(std::string_view what) {
     io.restart();
@@ -132,6 +155,7 @@ struct SmtpSession::Impl {
         if (errno == EINTR) continue;
         fail("writing", errno);
       }
+      written += static_cast<std::uint64_t>(n);
       auto left = static_cast<std::size_t>(n);
       while (count > 0 && left >= iov->iov_len) {
         left -= iov->iov_len;
@@ -214,82 +238,130 @@ struct SmtpSession::Impl {
     return std::nullopt;
   }
 
-  // Writes the content with every line that starts with '.' given another '.' (RFC 5321
-  // 4.5.2), a final CRLF when it lacks one, then the terminating ".": as slices of `mime`
-  // around the added dots, in one system call when the socket takes it all.
-  void write_content(std::string_view mime) {
+  void build_envelope(const SmtpSession::Message& m) {
+    envelope.clear();
+    envelope.append("MAIL FROM:<").append(m.from).append(">\r\n");
+    rcpt_at = envelope.size();
+    envelope.append("RCPT TO:<").append(m.to).append(">\r\n");
+    data_at = envelope.size();
+    envelope.append("DATA\r\n");
+  }
+
+  // The replies to the envelope written at once (RFC 2920: each command still gets its reply,
+  // in order). A refusal is returned as an outcome.
+  std::optional<core::SendOutcome> read_envelope_replies() {
+    std::optional<core::SendOutcome> refused;
+    for (int i = 0; i < 3; ++i) {
+      Reply r = read_reply();
+      if (!refused && !accepted(i, r.code)) refused = outcome_of(r, kVerbs[i]);
+      // A 354 after a refused MAIL or RCPT: end the empty transaction (RFC 2920 3.1).
+      if (i == 2 && r.code == 354 && refused) {
+        write(".\r\n");
+        read_reply();
+      }
+    }
+    return refused;
+  }
+
+  // Without pipelining: each command waits for its reply.
+  std::optional<core::SendOutcome> write_envelope_stepwise() {
+    const std::string_view all(envelope);
+    const std::size_t cuts[] = {0, rcpt_at, data_at, all.size()};
+    for (int i = 0; i < 3; ++i) {
+      write(all.substr(cuts[i], cuts[i + 1] - cuts[i]));
+      Reply r = read_reply();
+      if (!accepted(i, r.code)) return outcome_of(r, kVerbs[i]);
+    }
+    return std::nullopt;
+  }
+
+  // Appends to `slices` the content with every line that starts with '.' given another '.'
+  // (RFC 5321 4.5.2), a final CRLF when it lacks one, then the terminating ".": slices of
+  // `mime` around the added dots, no copy. Returns the bytes added.
+  std::size_t add_content(std::string_view mime) {
     static constexpr std::string_view kDot = ".";
     static constexpr std::string_view kCrlf = "\r\n";
     static constexpr std::string_view kEnd = ".\r\n";
-    slices.clear();
+    std::size_t bytes = mime.size() + kEnd.size();
     std::size_t from = 0;
     for (std::size_t line = 0; line < mime.size();) {
       if (mime[line] == '.') {
         if (line > from) slices.push_back(slice(mime.substr(from, line - from)));
         slices.push_back(slice(kDot));
+        ++bytes;
         from = line;
       }
       const std::size_t end = mime.find('\n', line);
       line = end == std::string_view::npos ? mime.size() : end + 1;
     }
     if (from < mime.size()) slices.push_back(slice(mime.substr(from)));
-    if (!mime.empty() && !mime.ends_with(kCrlf)) slices.push_back(slice(kCrlf));
+    if (!mime.empty() && !mime.ends_with(kCrlf)) {
+      slices.push_back(slice(kCrlf));
+      bytes += kCrlf.size();
+    }
     slices.push_back(slice(kEnd));
+    return bytes;
+  }
+
+  // Every slice, in one system call when the socket takes it all (sendmsg takes at most
+  // IOV_MAX slices: past kMaxSlices they are copied into one).
+  void write_slices() {
     if (slices.size() <= kMaxSlices) return write(slices.data(), slices.size());
-    std::string joined;
+    joined.clear();
     for (const auto& s : slices) joined.append(static_cast<const char*>(s.iov_base), s.iov_len);
     write(joined);
   }
 
-  core::SendOutcome submit(const std::string& from, const std::string& to,
-                           std::string_view mime) {
-    envelope.clear();
-    envelope.append("MAIL FROM:<").append(from).append(">\r\n");
-    const std::size_t rcpt = envelope.size();
-    envelope.append("RCPT TO:<").append(to).append(">\r\n");
-    const std::size_t data = envelope.size();
-    envelope.append("DATA\r\n");
-    const std::string_view all(envelope);
-    const std::string_view commands[] = {all.substr(0, rcpt), all.substr(rcpt, data - rcpt),
-                                         all.substr(data)};
-    const char* const verbs[] = {"MAIL", "RCPT", "DATA"};
+  void report(const SmtpSession::Done& done, std::size_t i, core::SendOutcome outcome) {
+    pending = kNone;
+    done(i, std::move(outcome));
+  }
+
+  // Submits messages[i] and, while the server pipelines and each is accepted, those after it,
+  // each message's content and final "." written with the next one's envelope. Returns the
+  // index of the first message without an outcome. A fault is thrown with `pending` and
+  // `doubt_from` saying which message it decides and whether that one may have been taken.
+  std::size_t submit(std::span<const SmtpSession::Message> messages, std::size_t i,
+                     const SmtpSession::Done& done) {
+    pending = i;
+    doubt_from = UINT64_MAX;
+    build_envelope(messages[i]);
     std::optional<core::SendOutcome> refused;
     if (pipelining) {
-      // RFC 2920: the group is written at once; each command still gets its reply, in order.
-      write(all);
-      for (int i = 0; i < 3; ++i) {
-        Reply r = read_reply();
-        const bool expected = i < 2 ? r.code == 250 || r.code == 251 : r.code == 354;
-        if (!expected && !refused) refused = outcome_of(r, verbs[i]);
-        // A 354 after a refused MAIL or RCPT: end the empty transaction (RFC 2920 3.1).
-        if (i == 2 && r.code == 354 && refused) {
-          write(".\r\n");
-          read_reply();
-        }
-      }
+      write(envelope);
+      refused = read_envelope_replies();
     } else {
-      for (int i = 0; i < 3 && !refused; ++i) {
-        write(commands[i]);
-        Reply r = read_reply();
-        const bool expected = i < 2 ? r.code == 250 || r.code == 251 : r.code == 354;
-        if (!expected) refused = outcome_of(r, verbs[i]);
+      refused = write_envelope_stepwise();
+    }
+    for (;;) {
+      if (refused) {
+        report(done, i, std::move(*refused));
+        close();
+        return i + 1;
       }
+      const bool more = pipelining && i + 1 < messages.size();
+      slices.clear();
+      // A write that fails before this many bytes has not handed over the final "." (its last
+      // bytes never left), so the server cannot have taken the message: an ordinary fault.
+      doubt_from = written + add_content(messages[i].mime);
+      if (more) {
+        build_envelope(messages[i + 1]);
+        slices.push_back(slice(envelope));
+      }
+      write_slices();
+      Reply r = read_reply();
+      if (r.code != 250) {
+        // The next envelope, if written, is abandoned with the connection: it has no content.
+        report(done, i, outcome_of(r, "end of data"));
+        close();
+        return i + 1;
+      }
+      report(done, i, {core::SendStatus::sent, std::to_string(r.code) + " " + r.text});
+      if (!more) return i + 1;
+      pending = ++i;
+      doubt_from = UINT64_MAX;
+      refused = read_envelope_replies();
     }
-    if (refused) return *refused;
-
-    // A write that fails has not handed over the final "." (its last bytes never left), so
-    // the server cannot have taken the message: an ordinary fault.
-    write_content(mime);
-    // From here on the server may hold the message: a lost reply leaves it in doubt.
-    Reply done;
-    try {
-      done = read_reply();
-    } catch (const ConnectionFault& e) {
-      return {core::SendStatus::unknown,
-              "smtp " + host + ": " + e.what() + kInDoubt};
-    }
-    if (done.code != 250) return outcome_of(done, "end of data");
-    return {core::SendStatus::sent, std::to_string(done.code) + " " + done.text};
   }
 };
 
@@ -323,21 +395,42 @@ bool SmtpSession::connected() const {
   return false;
 }
 
-core::SendOutcome SmtpSession::send(const std::string& from, const std::string& to,
+void SmtpSession::send_each(std::span<const Message> messages, const Done& done) {
+  Impl& s = *impl_;
+  std::size_t next = 0;
+  while (next < messages.size()) {
+    s.pending = kNone;
+    try {
+      if (!connected()) {
+        if (auto refused = s.open()) {
+          s.close();
+          for (; next < messages.size(); ++next) done(next, *refused);
+          return;
+        }
+      }
+      next = s.submit(messages, next, done);
+    } catch (const std::exception& e) {
+      s.close();
+      const std::string fault = "smtp " + s.host + ": " + e.what();
+      if (s.pending == kNone) {  // no connection: the messages left would meet the same
+        for (; next < messages.size(); ++next) done(next, {core::SendStatus::transient, fault});
+        return;
+      }
+      const std::size_t i = std::exchange(s.pending, kNone);
+      if (s.written >= s.doubt_from)
+        done(i, {core::SendStatus::unknown, fault + kInDoubt});
+      else
+        done(i, {core::SendStatus::transient, fault});
+      next = i + 1;
+    }
+  }
+}
+
+core::SendOutcome SmtpSession::send(std::string_view from, std::string_view to,
                                     std::string_view mime) {
   core::SendOutcome outcome;
-  try {
-    std::optional<core::SendOutcome> refused;
-    if (!connected()) refused = impl_->open();
-    outcome = refused ? *refused : impl_->submit(from, to, mime);
-  } catch (const std::exception& e) {
-    outcome = {core::SendStatus::transient, "smtp " + impl_->host + ": " + e.what()};
-  }
-  if (outcome.status != core::SendStatus::sent) {
-    // The session's state is unknown after a failure (a pipelined reply may be left unread).
-    error_code ignored;
-    impl_->socket.close(ignored);
-  }
+  const Message message{from, to, mime};
+  send_each({&message, 1}, [&](std::size_t, core::SendOutcome o) { outcome = std::move(o); });
   return outcome;
 }
 

@@ -9,8 +9,11 @@
 // 2-core machine near 6,000 messages/s before MIME and the store take their share.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,16 +34,28 @@ class SmtpSession {
   SmtpSession(const SmtpSession&) = delete;
   SmtpSession& operator=(const SmtpSession&) = delete;
 
-  // Connects and greets (EHLO, else HELO) when not connected, then submits `mime` (CRLF line
-  // ends) from `from` to `to`: MAIL, RCPT and DATA in one write when the server pipelines, the
-  // content dot-stuffed (RFC 5321 4.5.2). Returns `sent` with the server's final reply,
-  // `transient` for a 4xx reply, a connection fault or a timeout before the content was
-  // handed over, `permanent` for a 5xx reply. A connection lost, or a reply not received,
-  // after the content's final "." was written gives `unknown`: the server may have accepted
-  // it (RFC 5321 4.1.1.4), so it must not be sent again. After anything but `sent` the
-  // connection is closed; the next call opens a new one. Never throws.
+  struct Message {
+    std::string_view from;
+    std::string_view to;
+    std::string_view mime;  // CRLF line ends
+  };
+  using Done = std::function<void(std::size_t index, core::SendOutcome outcome)>;
+
+  // Connects and greets (EHLO, else HELO) when not connected, then submits each message in
+  // turn, calling done(i, outcome) as each outcome is known. The content is dot-stuffed
+  // (RFC 5321 4.5.2). When the server pipelines (RFC 2920), MAIL, RCPT and DATA go in one
+  // write, and each message's final "." goes in one write with the next message's envelope:
+  // one round trip a message. An outcome is `sent` with the server's final reply, `transient`
+  // for a 4xx reply, a connection fault or a timeout before the content was handed over,
+  // `permanent` for a 5xx reply. A connection lost, or a reply not received, after the
+  // content's final "." was written gives `unknown`: the server may have accepted it
+  // (RFC 5321 4.1.1.4), so it must not be sent again. After anything but `sent` the
+  // connection is closed and the next message gets a new one; a refused greeting or a failed
+  // connection ends the batch, every message left getting that outcome. Never throws.
   // Not thread-safe: one caller at a time.
-  core::SendOutcome send(const std::string& from, const std::string& to, std::string_view mime);
+  void send_each(std::span<const Message> messages, const Done& done);
+  // send_each for one message.
+  core::SendOutcome send(std::string_view from, std::string_view to, std::string_view mime);
 
   bool connected() const;
 

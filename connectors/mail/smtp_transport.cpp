@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -124,15 +125,27 @@ void SmtpTransport::check_in(std::unique_ptr<Connection> connection) {
   freed_.notify_one();
 }
 
-core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
-  std::string mime;
+namespace {
+// build_mime's failures as outcomes: a message it refuses is never sendable.
+std::optional<core::SendOutcome> build(const core::OutgoingMessage& message, std::string& mime) {
   try {
     mime = build_mime(message);
+    return std::nullopt;
   } catch (const std::invalid_argument& e) {
-    return {core::SendStatus::permanent, e.what()};
+    return core::SendOutcome{core::SendStatus::permanent, e.what()};
   } catch (const std::exception& e) {
-    return {core::SendStatus::transient, std::string("building MIME: ") + e.what()};
+    return core::SendOutcome{core::SendStatus::transient, std::string("building MIME: ") + e.what()};
   }
+}
+}  // namespace
+
+bool SmtpTransport::plain() const {
+  return settings_.tls == SmtpSettings::Tls::none && settings_.username.empty();
+}
+
+core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
+  std::string mime;
+  if (auto refused = build(message, mime)) return *refused;
   auto connection = check_out();
   auto outcome = submit(*connection, message, mime);
   // After any failure the session's state is unknown (a pipelined reply may be left unread):
@@ -142,15 +155,41 @@ core::SendOutcome SmtpTransport::send(const core::OutgoingMessage& message) {
   return outcome;
 }
 
+void SmtpTransport::send_batch(std::span<const core::OutgoingMessage> messages,
+                               const BatchDone& done) {
+  if (!plain() || messages.size() < 2) return MailTransport::send_batch(messages, done);
+  // Built first, so the connection's messages follow each other without a pause.
+  std::vector<std::string> mimes(messages.size());
+  std::vector<detail::SmtpSession::Message> ready;
+  std::vector<std::size_t> index;  // ready[k] is messages[index[k]]
+  ready.reserve(messages.size());
+  index.reserve(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (auto refused = build(messages[i], mimes[i])) {
+      done(i, std::move(*refused));
+      continue;
+    }
+    ready.push_back({messages[i].from_email, messages[i].to_email, mimes[i]});
+    index.push_back(i);
+  }
+  if (ready.empty()) return;
+  auto connection = check_out();
+  plain_session(*connection).send_each(
+      ready, [&](std::size_t k, core::SendOutcome outcome) { done(index[k], std::move(outcome)); });
+  check_in(std::move(connection));
+}
+
+detail::SmtpSession& SmtpTransport::plain_session(Connection& connection) {
+  if (!connection.plain)
+    connection.plain =
+        std::make_unique<detail::SmtpSession>(settings_.host, settings_.port, kPlainTimeout);
+  return *connection.plain;
+}
+
 core::SendOutcome SmtpTransport::submit(Connection& connection,
                                         const core::OutgoingMessage& message,
                                         const std::string& mime) {
-  if (settings_.tls == SmtpSettings::Tls::none && settings_.username.empty()) {
-    if (!connection.plain)
-      connection.plain = std::make_unique<detail::SmtpSession>(settings_.host, settings_.port,
-                                                               kPlainTimeout);
-    return connection.plain->send(message.from_email, message.to_email, mime);
-  }
+  if (plain()) return plain_session(connection).send(message.from_email, message.to_email, mime);
   connection.trace->last_reply.clear();
   connection.trace->content_handed_over = false;
   core::SendOutcome outcome;

@@ -6,8 +6,10 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <stdexcept>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -173,27 +175,57 @@ class SendPool {
 
  private:
   void work() {
+    std::vector<core::OutgoingMessage> batch;
     for (;;) {
       std::unique_lock lock(mutex_);
       jobs_ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
       if (jobs_.empty()) return;
-      Completed c{std::move(jobs_.front()), {}, nullptr};
-      jobs_.pop_front();
-      lock.unlock();
-      try {
-        c.outcome = transport_.send(c.message);
-      } catch (...) {
-        c.fault = std::current_exception();
+      // A fair share of what is queued, so that every connection has work, and at most
+      // kMaxBatch: the transport may overlap consecutive messages of a batch.
+      const std::size_t take = std::min(
+          kMaxBatch, std::max<std::size_t>(1, jobs_.size() / threads_.size()));
+      batch.clear();
+      for (std::size_t i = 0; i < take; ++i) {
+        batch.push_back(std::move(jobs_.front()));
+        jobs_.pop_front();
       }
-      lock.lock();
-      done_.push_back(std::move(c));
-      // Wake the caller only once what it waits for is there: one wake-up per commit, not one
-      // per message.
-      const bool enough = wanted_ > 0 && done_.size() >= wanted_;
       lock.unlock();
-      if (enough) done_ready_.notify_one();
+      std::vector<std::optional<core::SendOutcome>> outcomes(batch.size());
+      std::exception_ptr fault;
+      try {
+        transport_.send_batch(batch, [&](std::size_t i, core::SendOutcome outcome) {
+          outcomes[i] = std::move(outcome);
+        });
+      } catch (...) {
+        fault = std::current_exception();
+      }
+      complete(batch, outcomes, fault);
     }
   }
+
+  // Hands the batch back: each message with its outcome, or with the fault when the transport
+  // threw before giving it one.
+  void complete(std::vector<core::OutgoingMessage>& batch,
+                std::vector<std::optional<core::SendOutcome>>& outcomes,
+                const std::exception_ptr& fault) {
+    std::unique_lock lock(mutex_);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (outcomes[i])
+        done_.push_back({std::move(batch[i]), std::move(*outcomes[i]), nullptr});
+      else
+        done_.push_back({std::move(batch[i]), {},
+                         fault ? fault
+                               : std::make_exception_ptr(std::logic_error(
+                                     "the mail transport gave a message no outcome"))});
+    }
+    // Wake the caller only once what it waits for is there: one wake-up per commit, not one
+    // per message.
+    const bool enough = wanted_ > 0 && done_.size() >= wanted_;
+    lock.unlock();
+    if (enough) done_ready_.notify_one();
+  }
+
+  static constexpr std::size_t kMaxBatch = 8;
 
   core::MailTransport& transport_;
   std::mutex mutex_;

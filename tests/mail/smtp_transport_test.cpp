@@ -109,6 +109,83 @@ TEST_CASE("several messages go over one SMTP connection", "[net]") {
   CHECK(std::set<int>(ports.begin(), ports.end()).size() == 1);
 }
 
+// send_batch's outcomes, by index; each index must be reported exactly once.
+std::vector<touchpoint::core::SendOutcome> send_batch(SmtpTransport& transport,
+                                                      const std::vector<OutgoingMessage>& batch) {
+  std::vector<std::optional<touchpoint::core::SendOutcome>> got(batch.size());
+  transport.send_batch(batch, [&](std::size_t i, touchpoint::core::SendOutcome outcome) {
+    REQUIRE(i < got.size());
+    REQUIRE_FALSE(got[i].has_value());
+    got[i] = std::move(outcome);
+  });
+  std::vector<touchpoint::core::SendOutcome> out;
+  for (auto& o : got) {
+    REQUIRE(o.has_value());
+    out.push_back(std::move(*o));
+  }
+  return out;
+}
+
+TEST_CASE("a batch to a pipelining server takes one round trip a message", "[net]") {
+  ServerOptions options;
+  options.pipelining = true;
+  SmtpServer server(options);
+  SmtpTransport transport(plain_settings(server.port()));
+  std::vector<OutgoingMessage> batch;
+  for (int n = 1; n <= 5; ++n) batch.push_back(to_recipient("minjun.kim@example.kr", n));
+  batch[2].html = "<p>Hi</p>\n.one\n..two\n.\n";  // dots doubled on the wire, even mid-batch
+  const auto outcomes = send_batch(transport, batch);
+  for (const auto& o : outcomes) {
+    INFO(o.detail);
+    CHECK(o.status == SendStatus::sent);
+  }
+  const auto received = server.messages();
+  REQUIRE(received.size() == 5);
+  for (std::size_t i = 0; i < 5; ++i) CHECK(received[i] == build_mime(batch[i]));
+  const auto ports = server.client_ports();
+  CHECK(std::set<int>(ports.begin(), ports.end()).size() == 1);
+  // Each message's final "." went out with the next message's envelope; the last had none.
+  CHECK(server.next_mail_pipelined() == std::vector<bool>{true, true, true, true, false});
+}
+
+TEST_CASE("without PIPELINING a batch goes one message at a time", "[net]") {
+  SmtpServer server;  // does not announce PIPELINING
+  SmtpTransport transport(plain_settings(server.port()));
+  std::vector<OutgoingMessage> batch;
+  for (int n = 1; n <= 3; ++n) batch.push_back(to_recipient("minjun.kim@example.kr", n));
+  for (const auto& o : send_batch(transport, batch)) CHECK(o.status == SendStatus::sent);
+  CHECK(server.messages().size() == 3);
+  CHECK(server.next_mail_pipelined() == std::vector<bool>{false, false, false});
+}
+
+TEST_CASE("in a pipelined batch each refusal or lost reply decides only its own message",
+          "[net]") {
+  ServerOptions options;
+  options.pipelining = true;
+  SmtpServer server(options);
+  SmtpTransport transport(plain_settings(server.port()));
+  std::vector<OutgoingMessage> batch = {
+      to_recipient("minjun.kim@example.kr", 1), to_recipient("reject@example.kr", 2),
+      to_recipient("temp-fail@example.kr", 3),  to_recipient("drop-after-data@example.kr", 4),
+      to_recipient("bad>@example.kr", 5),       to_recipient("anna@example.se", 6)};
+  const auto outcomes = send_batch(transport, batch);
+  const std::vector<SendStatus> expected = {SendStatus::sent,      SendStatus::permanent,
+                                            SendStatus::transient, SendStatus::unknown,
+                                            SendStatus::permanent, SendStatus::sent};
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(i << ": " << outcomes[i].detail);
+    CHECK(outcomes[i].status == expected[i]);
+  }
+  CHECK_THAT(outcomes[1].detail, Catch::StartsWith("550 "));
+  CHECK_THAT(outcomes[3].detail, Catch::Contains("may have been accepted"));
+  // Each accepted message arrived once: the one whose reply was lost is not sent again.
+  const auto received = server.messages();
+  REQUIRE(received.size() == 3);
+  CHECK(received[0] == build_mime(batch[0]));
+  CHECK(received[1] == build_mime(batch[3]));
+  CHECK(received[2] == build_mime(batch[5]));
+}
+
 TEST_CASE("a connection the server closed is opened again on the next send", "[net]") {
   std::optional<SmtpServer> server(std::in_place);
   const auto port = server->port();

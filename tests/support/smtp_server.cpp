@@ -61,6 +61,7 @@ SmtpServer::SmtpServer(const SmtpServerOptions& options) {
     args.insert(args.end(), {"--cert", options.certificate->cert.string(), "--key",
                              options.certificate->key.string()});
   if (!options.auth.empty()) args.insert(args.end(), {"--auth", options.auth});
+  if (options.pipelining) args.push_back("--pipelining");
   if (options.port != 0) args.insert(args.end(), {"--port", std::to_string(options.port)});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -90,14 +91,30 @@ std::vector<std::string> SmtpServer::messages() const {
   return out;
 }
 
-std::vector<int> SmtpServer::client_ports() const {
-  std::istringstream log(read_file(dir_ / "log.txt"));
-  std::vector<int> ports;
+std::vector<SmtpServer::Received> SmtpServer::log() const {
+  std::istringstream lines(read_file(dir_ / "log.txt"));
+  std::vector<Received> out;
   int n = 0;
-  int port = 0;
   std::string rcpt;
-  while (log >> n >> port >> rcpt) ports.push_back(port);
+  Received r;
+  int waiting = 0;
+  while (lines >> n >> r.port >> rcpt >> waiting) {
+    r.next_mail_pipelined = waiting != 0;
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<int> SmtpServer::client_ports() const {
+  std::vector<int> ports;
+  for (const auto& r : log()) ports.push_back(r.port);
   return ports;
+}
+
+std::vector<bool> SmtpServer::next_mail_pipelined() const {
+  std::vector<bool> out;
+  for (const auto& r : log()) out.push_back(r.next_mail_pipelined);
+  return out;
 }
 
 void SmtpServer::stop() {

@@ -26,6 +26,7 @@ struct SmtpServerOptions {
   std::optional<Certificate> certificate;
   std::string auth;        // user:password, empty for none
   std::uint16_t port = 0;  // 0: a free one
+  bool pipelining = false;  // announce PIPELINING (RFC 2920)
 };
 
 class SmtpServer {
@@ -41,9 +42,17 @@ class SmtpServer {
   std::vector<std::string> messages() const;
   // The client port of each received message's connection, in order.
   std::vector<int> client_ports() const;
+  // For each received message, in order: whether the client's next MAIL command came with its
+  // content, before the server replied to it (pipelined across messages).
+  std::vector<bool> next_mail_pipelined() const;
 
  private:
   void stop();
+  struct Received {
+    int port = 0;
+    bool next_mail_pipelined = false;
+  };
+  std::vector<Received> log() const;
 
   std::filesystem::path dir_;
   pid_t pid_ = -1;

@@ -2,12 +2,15 @@
 
 Listens on 127.0.0.1 on --port (default: a free one) and writes that port to --port-file once it accepts
 connections. Every accepted message goes to <folder>/<n>.eml (the raw DATA bytes); a line
-"<n> <client port> <rcpt>" goes to <folder>/log.txt, so a test can tell connections apart.
+"<n> <client port> <rcpt> <waiting>" goes to <folder>/log.txt, so a test can tell connections
+apart; <waiting> is 1 when the client's next MAIL command had already arrived with the message's
+content (pipelined with it), else 0.
 
 Recipients choose the reply by local part: temp-fail@... gets 451, reject@... gets 550;
 drop-after-data@... is received and stored, then the connection is dropped before the reply.
 --tls starttls|implicit with --cert/--key offers STARTTLS (and then requires it) or speaks TLS
-from the first byte; --auth user:password requires AUTH (PLAIN or LOGIN) with those.
+from the first byte; --auth user:password requires AUTH (PLAIN or LOGIN) with those. --pipelining announces ESMTP
+PIPELINING (RFC 2920), which aiosmtpd serves (it reads commands in order) but does not announce.
 Stops on SIGTERM, and when the process that started it exits.
 """
 
@@ -23,9 +26,16 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Recorder:
-    def __init__(self, folder):
+    def __init__(self, folder, pipelining):
         self.folder = folder
         self.count = 0
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, '250-PIPELINING')
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split('@', 1)[0].lower()
@@ -43,8 +53,11 @@ class Recorder:
         with open(path + '.tmp', 'wb') as f:
             f.write(envelope.original_content)
         os.rename(path + '.tmp', path)
+        # What the client wrote after the content's final "." and before hearing this reply.
+        waiting = bytes(server._reader._buffer).upper().startswith(b'MAIL FROM')
         with open(os.path.join(self.folder, 'log.txt'), 'a') as log:
-            log.write('%d %d %s\n' % (n, session.peer[1], ','.join(envelope.rcpt_tos)))
+            log.write('%d %d %s %d\n' % (n, session.peer[1], ','.join(envelope.rcpt_tos),
+                                          1 if waiting else 0))
         if any(r.split('@', 1)[0].lower() == 'drop-after-data' for r in envelope.rcpt_tos):
             server.transport.abort()  # received, but the client never hears so
         return '250 2.0.0 Queued as %d' % n
@@ -59,6 +72,7 @@ def main():
     parser.add_argument('--key')
     parser.add_argument('--auth')
     parser.add_argument('--port', type=int, default=0)
+    parser.add_argument('--pipelining', action='store_true')
     args = parser.parse_args()
     warnings.simplefilter('ignore')  # aiosmtpd's deprecation notes, not ours
     logging.getLogger('mail.log').setLevel(logging.ERROR)
@@ -76,7 +90,7 @@ def main():
             ok = (auth_data.login.decode() == user and auth_data.password.decode() == password)
             return AuthResult(success=ok, handled=False)
 
-    handler = Recorder(args.folder)
+    handler = Recorder(args.folder, args.pipelining)
 
     def make_protocol():
         return SMTP(handler,

@@ -2,6 +2,9 @@
 // Ports: the interfaces through which the engine hands work to the outside world. Adapters
 // live in connectors/ and are wired in sequencer/app.
 
+#include <cstddef>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,6 +50,15 @@ class MailTransport {
   virtual ~MailTransport() = default;
   // Submits one message; never throws for a delivery failure, which is an outcome.
   virtual SendOutcome send(const OutgoingMessage& message) = 0;
+
+  // Called with a message's index in the batch and its outcome, once for each message.
+  using BatchDone = std::function<void(std::size_t index, SendOutcome outcome)>;
+  // Submits several messages, in order, reporting each outcome as soon as it is known. A
+  // transport that can overlap consecutive messages (SMTP pipelining one message's end with
+  // the next one's envelope) overrides this; by default they are sent one at a time.
+  virtual void send_batch(std::span<const OutgoingMessage> messages, const BatchDone& done) {
+    for (std::size_t i = 0; i < messages.size(); ++i) done(i, send(messages[i]));
+  }
 };
 
 }  // namespace touchpoint::core

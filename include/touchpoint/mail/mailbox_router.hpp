@@ -18,8 +18,12 @@ class MailboxRouter final : public core::MailTransport {
   // ("no mailbox configured for ..."): a configuration gap, retried with backoff once fixed,
   // never a bounce. Thread-safe when the transports are and no add() runs concurrently.
   core::SendOutcome send(const core::OutgoingMessage& message) override;
+  // Hands each run of consecutive messages from one sender to that sender's transport.
+  void send_batch(std::span<const core::OutgoingMessage> messages, const BatchDone& done) override;
 
  private:
+  core::MailTransport* transport_of(const std::string& from_email) const;
+
   std::map<std::string, std::unique_ptr<core::MailTransport>> by_owner_;
 };
 

@@ -33,6 +33,10 @@ struct SmtpSettings {
   std::size_t connections = 1;
 };
 
+namespace detail {
+class SmtpSession;
+}
+
 class SmtpTransport final : public core::MailTransport {
  public:
   // Does not connect; the first send() does. Does not throw.
@@ -55,6 +59,10 @@ class SmtpTransport final : public core::MailTransport {
   // Thread-safe: MIME is built on the caller's thread; at most settings.connections calls
   // talk to the server at once, one per connection, the others wait for a free connection.
   core::SendOutcome send(const core::OutgoingMessage& message) override;
+  // As send() for each message, over one connection. To a server reached in plain text that
+  // pipelines, each message's end goes out with the next one's envelope (one round trip a
+  // message); otherwise they are sent one at a time.
+  void send_batch(std::span<const core::OutgoingMessage> messages, const BatchDone& done) override;
 
  private:
   struct Connection;
@@ -62,6 +70,9 @@ class SmtpTransport final : public core::MailTransport {
   std::unique_ptr<Connection> check_out();
   // Returns it to the pool; null when it was dropped after a failure.
   void check_in(std::unique_ptr<Connection> connection);
+  // A server reached in plain text without a login: the small pipelining client serves it.
+  bool plain() const;
+  detail::SmtpSession& plain_session(Connection& connection);
   core::SendOutcome submit(Connection& connection, const core::OutgoingMessage& message,
                            const std::string& mime);
 
