@@ -110,12 +110,11 @@ TickReport Engine::send_queued(core::Timestamp now) {
   for (auto group = store_.messages().advance({}, config_.send_group, now, gate); !group.empty();
        group = store_.messages().advance(outcomes, config_.send_group, now, gate)) {
     outcomes.clear();
-    for (auto& message : group) {
-      message.date = now;
-      auto outcome = transport_->send(message);
-      tally(message.from_email, outcome);
-      outcomes.emplace_back(message.id, std::move(outcome));
-    }
+    for (auto& message : group) message.date = now;
+    transport_->send_batch(group, [&](std::size_t i, core::SendOutcome outcome) {
+      tally(group[i].from_email, outcome);
+      outcomes.emplace_back(group[i].id, std::move(outcome));
+    });
   }
   return report;
 }
