@@ -4,7 +4,8 @@
 
 namespace touchpoint::mail {
 
-void MailboxRouter::add(const std::string& owner_email, std::unique_ptr<core::MailTransport> transport) {
+void MailboxRouter::add(const std::string& owner_email,
+                        std::unique_ptr<core::MailTransport> transport) {
   by_owner_[core::lower_ascii(owner_email)] = std::move(transport);
 }
 
@@ -32,10 +33,9 @@ void MailboxRouter::send_batch(std::span<const core::OutgoingMessage> messages,
     std::size_t end = first + 1;
     while (end < messages.size() && core::lower_ascii(messages[end].from_email) == owner) ++end;
     if (auto* transport = transport_of(from)) {
-      transport->send_batch(messages.subspan(first, end - first),
-                            [&](std::size_t i, core::SendOutcome outcome) {
-                              done(first + i, std::move(outcome));
-                            });
+      transport->send_batch(
+          messages.subspan(first, end - first),
+          [&](std::size_t i, core::SendOutcome outcome) { done(first + i, std::move(outcome)); });
     } else {
       for (std::size_t i = first; i < end; ++i) done(i, no_mailbox(from));
     }

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/connect.hpp>
@@ -49,8 +49,8 @@ struct Reply {
 };
 
 core::SendOutcome outcome_of(const Reply& reply, std::string_view after) {
-  std::string detail = std::to_string(reply.code) + " " + reply.text + " (after " +
-                       std::string(after) + ")";
+  std::string detail =
+      std::to_string(reply.code) + " " + reply.text + " (after " + std::string(after) + ")";
   if (reply.code >= 500 && reply.code < 600) return {core::SendStatus::permanent, detail};
   if (reply.code >= 400 && reply.code < 500) return {core::SendStatus::transient, detail};
   return {core::SendStatus::transient, "unexpected reply " + detail};
@@ -112,10 +112,12 @@ struct SmtpSession::Impl {
     run("resolving " + host);
     if (result) throw ConnectionFault("cannot resolve " + host + ": " + result.message());
     result = asio::error::would_block;
-    asio::async_connect(socket, endpoints, [&](error_code ec, const tcp::endpoint&) { result = ec; });
+    asio::async_connect(socket, endpoints,
+                        [&](error_code ec, const tcp::endpoint&) { result = ec; });
     run("connecting");
     if (result)
-      throw ConnectionFault("cannot connect to " + host + " port " + port + ": " + result.message());
+      throw ConnectionFault("cannot connect to " + host + " port " + port + ": " +
+                            result.message());
     // Each command group is one write; without this, Nagle holds the next group behind the
     // server's delayed ACK.
     socket.set_option(tcp::no_delay(true));

@@ -134,7 +134,8 @@ std::optional<core::SendOutcome> build(const core::OutgoingMessage& message, std
   } catch (const std::invalid_argument& e) {
     return core::SendOutcome{core::SendStatus::permanent, e.what()};
   } catch (const std::exception& e) {
-    return core::SendOutcome{core::SendStatus::transient, std::string("building MIME: ") + e.what()};
+    return core::SendOutcome{core::SendStatus::transient,
+                             std::string("building MIME: ") + e.what()};
   }
 }
 }  // namespace
@@ -174,8 +175,9 @@ void SmtpTransport::send_batch(std::span<const core::OutgoingMessage> messages,
   }
   if (ready.empty()) return;
   auto connection = check_out();
-  plain_session(*connection).send_each(
-      ready, [&](std::size_t k, core::SendOutcome outcome) { done(index[k], std::move(outcome)); });
+  plain_session(*connection).send_each(ready, [&](std::size_t k, core::SendOutcome outcome) {
+    done(index[k], std::move(outcome));
+  });
   check_in(std::move(connection));
 }
 
@@ -234,8 +236,8 @@ core::SendOutcome SmtpTransport::submit(Connection& connection,
     vmime::mailboxList recipients;
     recipients.appendMailbox(
         vmime::make_shared<vmime::mailbox>(vmime::emailAddress(message.to_email)));
-    connection.transport->send(vmime::mailbox(vmime::emailAddress(message.from_email)),
-                               recipients, stream, size);
+    connection.transport->send(vmime::mailbox(vmime::emailAddress(message.from_email)), recipients,
+                               stream, size);
     outcome = {core::SendStatus::sent, one_line(connection.trace->last_reply)};
   } catch (const vmime::net::smtp::SMTPMessageSizeExceedsMaxLimitsException& e) {
     outcome = {core::SendStatus::permanent, "552 message too large: " + describe(e)};

@@ -6,10 +6,10 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
-#include <stdexcept>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -181,8 +181,8 @@ class SendPool {
       if (jobs_.empty()) return;
       // A fair share of what is queued, so that every connection has work, and at most
       // kMaxBatch: the transport may overlap consecutive messages of a batch.
-      const std::size_t take = std::min(
-          kMaxBatch, std::max<std::size_t>(1, jobs_.size() / threads_.size()));
+      const std::size_t take =
+          std::min(kMaxBatch, std::max<std::size_t>(1, jobs_.size() / threads_.size()));
       batch.clear();
       for (std::size_t i = 0; i < take; ++i) {
         batch.push_back(std::move(jobs_.front()));
@@ -212,7 +212,8 @@ class SendPool {
       if (outcomes[i])
         done_.push_back({std::move(batch[i]), std::move(*outcomes[i]), nullptr});
       else
-        done_.push_back({std::move(batch[i]), {},
+        done_.push_back({std::move(batch[i]),
+                         {},
                          fault ? fault
                                : std::make_exception_ptr(std::logic_error(
                                      "the mail transport gave a message no outcome"))});

@@ -158,8 +158,7 @@ TEST_CASE("without PIPELINING a batch goes one message at a time", "[net]") {
   CHECK(server.next_mail_pipelined() == std::vector<bool>{false, false, false});
 }
 
-TEST_CASE("in a pipelined batch each refusal or lost reply decides only its own message",
-          "[net]") {
+TEST_CASE("in a pipelined batch each refusal or lost reply decides only its own message", "[net]") {
   ServerOptions options;
   options.pipelining = true;
   SmtpServer server(options);

@@ -53,10 +53,14 @@ SmtpServer::SmtpServer(const SmtpServerOptions& options) {
   dir_ = fs::temp_directory_path() / ("touchpoint-smtp-" + std::to_string(rd()));
   fs::create_directories(dir_);
   const auto port_file = dir_ / "port";
-  std::vector<std::string> args = {python_with_aiosmtpd(), TOUCHPOINT_SMTP_SERVER_SCRIPT,
-                                   "--folder",             dir_.string(),
-                                   "--port-file",          port_file.string(),
-                                   "--tls",                options.tls};
+  std::vector<std::string> args = {python_with_aiosmtpd(),
+                                   TOUCHPOINT_SMTP_SERVER_SCRIPT,
+                                   "--folder",
+                                   dir_.string(),
+                                   "--port-file",
+                                   port_file.string(),
+                                   "--tls",
+                                   options.tls};
   if (options.certificate)
     args.insert(args.end(), {"--cert", options.certificate->cert.string(), "--key",
                              options.certificate->key.string()});

@@ -24,8 +24,8 @@ Certificate make_certificate(const std::filesystem::path& dir);
 struct SmtpServerOptions {
   std::string tls = "none";  // none, starttls, implicit
   std::optional<Certificate> certificate;
-  std::string auth;        // user:password, empty for none
-  std::uint16_t port = 0;  // 0: a free one
+  std::string auth;         // user:password, empty for none
+  std::uint16_t port = 0;   // 0: a free one
   bool pipelining = false;  // announce PIPELINING (RFC 2920)
 };
 

@@ -3,8 +3,8 @@
 #include <mutex>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 namespace touchpoint::store::sqlite {
 
@@ -16,7 +16,6 @@ void configure_sqlite_library() {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   });
 }
-
 
 core::Prospect read_prospect(SQLite::Statement& row, int first) {
   core::Prospect p;
@@ -37,7 +36,6 @@ core::Prospect read_prospect(SQLite::Statement& row, int first) {
   for (const auto& [key, value] : fields.items()) p.custom[key] = value.get<std::string>();
   return p;
 }
-
 
 std::string join_references(const std::vector<std::string>& references) {
   std::string out;

@@ -62,8 +62,8 @@ struct ResetAfter {
 
 // A statement a repository runs often, prepared on its first use and kept in `kept`; returned
 // reset, its bindings cleared.
-inline SQLite::Statement& prepare_once(std::optional<SQLite::Statement>& kept,
-                                       SQLite::Database& db, const char* sql) {
+inline SQLite::Statement& prepare_once(std::optional<SQLite::Statement>& kept, SQLite::Database& db,
+                                       const char* sql) {
   if (!kept) kept.emplace(db, sql);
   kept->tryReset();
   kept->clearBindings();
