@@ -5,6 +5,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
@@ -75,4 +76,14 @@ TEST_CASE("a checkpointer stopping after a poke checkpoints once more", "[store]
     checkpointer.poke();
   }
   CHECK(fs::file_size(path) >= before + 200 * 2000);
+}
+
+// SQLite takes its configuration only before the first connection of the process, and a tool
+// or test may open one itself (as writer_for does) before any store: the store's configuration
+// must already be in place. With memory statistics off, SQLite counts no memory in use.
+TEST_CASE("SQLite runs without memory statistics, even when the program opened it first") {
+  touchpoint::test::TempDir dir;
+  auto writer = writer_for(dir.path() / "first.db");
+  write_rows(writer);
+  CHECK(sqlite3_memory_used() == 0);
 }

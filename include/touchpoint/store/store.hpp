@@ -1,5 +1,6 @@
 #pragma once
-// A store: one database connection and its repositories.
+// A store: one database connection and its repositories. Not thread-safe: each thread that
+// reads or writes opens its own.
 
 #include <cstdint>
 #include <filesystem>

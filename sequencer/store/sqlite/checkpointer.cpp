@@ -19,7 +19,6 @@ struct Checkpointer::Connection {
 Checkpointer::Checkpointer(const std::filesystem::path& database,
                            std::chrono::microseconds min_interval)
     : min_interval_(min_interval) {
-  sqlite::configure_sqlite_library();
   try {
     db_ = std::make_unique<Connection>(
         Connection{SQLite::Database(database.string(), SQLite::OPEN_READWRITE)});

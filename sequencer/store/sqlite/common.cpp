@@ -1,6 +1,5 @@
 #include "common.hpp"
 
-#include <mutex>
 #include <string_view>
 
 #include <sqlite3.h>
@@ -8,14 +7,20 @@
 
 namespace touchpoint::store::sqlite {
 
-void configure_sqlite_library() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // Memory statistics take a library-wide mutex on every allocation SQLite makes (a tenth of
-    // the sending store thread's time, per perf); nothing here reads them.
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  });
-}
+namespace {
+
+// SQLite takes configuration only before it initializes, which the first connection anywhere in
+// the process does: a tool, test or benchmark that opens a database itself before the first
+// store would leave the defaults in place. So this runs before main.
+//
+// Memory statistics take a library-wide mutex on every allocation and free SQLite makes (a
+// tenth of the sending store thread's time, per perf); nothing here reads them.
+[[maybe_unused]] const bool kConfigured = [] {
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  return true;
+}();
+
+}  // namespace
 
 core::Prospect read_prospect(SQLite::Statement& row, int first) {
   core::Prospect p;

@@ -49,10 +49,6 @@ core::Prospect read_prospect(SQLite::Statement& row, int first = 0);
 std::string join_references(const std::vector<std::string>& references);
 std::vector<std::string> split_references(const std::string& stored);
 
-// Configures the SQLite library for this process before its first connection; later calls do
-// nothing. Call before opening any connection.
-void configure_sqlite_library();
-
 // Resets a kept statement when its use ends, so the connection holds no read snapshot between
 // calls (a WAL reader left open would also keep checkpoints from finishing).
 struct ResetAfter {

@@ -23,7 +23,9 @@ void migrate(SQLite::Database& db) {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const std::filesystem::path& path)
-      : db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE),
+      // A store is used by one thread at a time (each engine, bridge worker and sync has its
+      // own), so SQLite's per-connection mutex, taken by every API call, only costs.
+      : db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX),
         users_(db_),
         prospects_(db_),
         sequences_(db_),
@@ -94,7 +96,6 @@ class SqliteStore final : public Store {
 }  // namespace sqlite
 
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path) {
-  sqlite::configure_sqlite_library();
   try {
     return std::make_unique<sqlite::SqliteStore>(path);
   } catch (const SQLite::Exception& e) {
