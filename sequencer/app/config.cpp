@@ -41,6 +41,24 @@ std::optional<core::Error> whole_member(const std::filesystem::path& path,
   return std::nullopt;
 }
 
+// A list of non-empty strings at `key` into `target`, left as it is when absent; an error naming
+// the key (`is_not_list`) or the entry, `key[i]` (`bad_entry`), otherwise.
+std::optional<core::Error> string_list(const std::filesystem::path& path,
+                                       const nlohmann::json& object, const char* key,
+                                       const std::string& is_not_list, const std::string& bad_entry,
+                                       std::vector<std::string>& target) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  if (!it->is_array()) return bad(path, key, is_not_list).value();
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const auto& entry = (*it)[i];
+    if (!entry.is_string() || entry.get<std::string>().empty())
+      return bad(path, std::string(key) + "[" + std::to_string(i) + "]", bad_entry).value();
+    target.push_back(entry.get<std::string>());
+  }
+  return std::nullopt;
+}
+
 // `limits`: every key optional. The defaults (core::SendLimits) keep the two common hosted
 // mailboxes safe: Gmail / Google Workspace allows 2,000 messages a day; Microsoft 365 allows
 // 30 messages a minute and 10,000 recipients a day. Hence per_day 2000, per_minute 30, and
@@ -51,21 +69,12 @@ core::Result<core::SendLimits> read_limits(const std::filesystem::path& path,
   auto it = m.find("limits");
   if (it == m.end() || it->is_null()) return limits;
   if (!it->is_object()) return bad(path, where, "must be an object");
-  auto whole = [&](const char* key, int& target, long long min,
-                   long long max) -> std::optional<core::Error> {
-    auto v = it->find(key);
-    if (v == it->end() || v->is_null()) return std::nullopt;
-    if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max)
-      return bad(path, where + "." + key,
-                 "must be a whole number from " + std::to_string(min) + " to " +
-                     std::to_string(max))
-          .value();
-    target = static_cast<int>(v->get<long long>());
-    return std::nullopt;
-  };
-  if (auto e = whole("per_day", limits.per_day, 1, 1'000'000)) return tl::unexpected(*e);
-  if (auto e = whole("per_minute", limits.per_minute, 1, 100'000)) return tl::unexpected(*e);
-  if (auto e = whole("min_spacing_seconds", limits.min_spacing_seconds, 0, 86'400))
+  if (auto e = whole_member(path, *it, where, "per_day", 1, 1'000'000, limits.per_day))
+    return tl::unexpected(*e);
+  if (auto e = whole_member(path, *it, where, "per_minute", 1, 100'000, limits.per_minute))
+    return tl::unexpected(*e);
+  if (auto e = whole_member(path, *it, where, "min_spacing_seconds", 0, 86'400,
+                            limits.min_spacing_seconds))
     return tl::unexpected(*e);
   return limits;
 }
@@ -149,40 +158,21 @@ core::Result<Mailbox> read_mailbox(const std::filesystem::path& path, const std:
 }
 
 // The bridge's keys (`touchpoint serve`).
-core::Result<ServeSettings> read_serve(const std::filesystem::path& path, const nlohmann::json& doc) {
+core::Result<ServeSettings> read_serve(const std::filesystem::path& path,
+                                       const nlohmann::json& doc) {
   ServeSettings serve;
-  auto whole = [&](const nlohmann::json& object, const std::string& where, const char* key,
-                   long long min, long long max, auto& target) -> std::optional<core::Error> {
-    auto v = object.find(key);
-    if (v == object.end() || v->is_null()) return std::nullopt;
-    if (!v->is_number_integer() || v->get<long long>() < min || v->get<long long>() > max)
-      return bad(path, where + key,
-                 "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max))
-          .value();
-    target = static_cast<std::remove_reference_t<decltype(target)>>(v->get<long long>());
-    return std::nullopt;
-  };
-  if (auto e = whole(doc, "", "threads", 1, 256, serve.threads)) return tl::unexpected(*e);
-  if (auto it = doc.find("cors_origins"); it != doc.end() && !it->is_null()) {
-    if (!it->is_array()) return bad(path, "cors_origins", "must be a list of origins");
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      if (!(*it)[i].is_string() || (*it)[i].get<std::string>().empty())
-        return bad(path, "cors_origins[" + std::to_string(i) + "]",
-                   "must be an origin such as \"https://mail.example.com\" or \"*\"");
-      serve.cors_origins.push_back((*it)[i].get<std::string>());
-    }
-  }
+  if (auto e = whole_member(path, doc, "", "threads", 1, 256, serve.threads))
+    return tl::unexpected(*e);
+  if (auto e = string_list(path, doc, "cors_origins", "must be a list of origins",
+                           "must be an origin such as \"https://mail.example.com\" or \"*\"",
+                           serve.cors_origins))
+    return tl::unexpected(*e);
   // Checked as addresses by the server, which names the entry (trusted_proxies[i]).
-  if (auto it = doc.find("trusted_proxies"); it != doc.end() && !it->is_null()) {
-    if (!it->is_array())
-      return bad(path, "trusted_proxies", "must be a list of addresses or CIDR ranges");
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      if (!(*it)[i].is_string() || (*it)[i].get<std::string>().empty())
-        return bad(path, "trusted_proxies[" + std::to_string(i) + "]",
-                   "must be an address or a CIDR range such as \"127.0.0.1\" or \"10.0.0.0/8\"");
-      serve.trusted_proxies.push_back((*it)[i].get<std::string>());
-    }
-  }
+  if (auto e =
+          string_list(path, doc, "trusted_proxies", "must be a list of addresses or CIDR ranges",
+                      "must be an address or a CIDR range such as \"127.0.0.1\" or \"10.0.0.0/8\"",
+                      serve.trusted_proxies))
+    return tl::unexpected(*e);
   if (auto it = doc.find("tls"); it != doc.end() && !it->is_null()) {
     if (!it->is_object()) return bad(path, "tls", "must be an object with cert_file and key_file");
     auto cert = string_member(path, *it, "tls", "cert_file");
@@ -196,13 +186,16 @@ core::Result<ServeSettings> read_serve(const std::filesystem::path& path, const 
   }
   if (auto it = doc.find("limits"); it != doc.end() && !it->is_null()) {
     if (!it->is_object()) return bad(path, "limits", "must be an object");
-    if (auto e = whole(*it, "limits.", "body_bytes", 1024, 1LL << 30, serve.body_bytes))
+    if (auto e = whole_member(path, *it, "limits", "body_bytes", 1024, 1LL << 30, serve.body_bytes))
       return tl::unexpected(*e);
-    if (auto e = whole(*it, "limits.", "header_bytes", 1024, 1LL << 20, serve.header_bytes))
+    if (auto e =
+            whole_member(path, *it, "limits", "header_bytes", 1024, 1LL << 20, serve.header_bytes))
       return tl::unexpected(*e);
-    if (auto e = whole(*it, "limits.", "read_timeout_seconds", 1, 3600, serve.read_timeout_seconds))
+    if (auto e = whole_member(path, *it, "limits", "read_timeout_seconds", 1, 3600,
+                              serve.read_timeout_seconds))
       return tl::unexpected(*e);
-    if (auto e = whole(*it, "limits.", "idle_timeout_seconds", 1, 3600, serve.idle_timeout_seconds))
+    if (auto e = whole_member(path, *it, "limits", "idle_timeout_seconds", 1, 3600,
+                              serve.idle_timeout_seconds))
       return tl::unexpected(*e);
   }
   if (auto it = doc.find("static_dir"); it != doc.end() && !it->is_null()) {
