@@ -332,11 +332,9 @@ class TrackingRepository {
   virtual ~TrackingRepository() = default;
   // The step a tracking token names; empty when no such step exists.
   virtual std::optional<TrackedStep> step(core::StepRunId step_run) = 0;
-  // Records a hit as an event of the step. With ImpliedOpen::yes an "open" is recorded first
-  // when the step has none (a click means the email was opened). One transaction.
+  // With ImpliedOpen::yes an "open" is recorded before the hit when the step has none (a click
+  // means the email was opened).
   enum class ImpliedOpen { no, yes };
-  virtual void record(const TrackedStep& step, const TrackingHit& hit, ImpliedOpen implied_open,
-                      Timestamp now) = 0;
   // A hit to record on the step its token names (which may not exist).
   struct PendingHit {
     core::StepRunId step_run;
@@ -344,8 +342,8 @@ class TrackingRepository {
     ImpliedOpen implied_open = ImpliedOpen::no;
     Timestamp at{};
   };
-  // Records every hit whose step exists, as record() would one by one, all in one
-  // transaction (group commit). Answers, per hit in order, whether its step exists. Throws
+  // Records every hit whose step exists as an event of the step, all in one transaction
+  // (group commit). Answers, per hit in order, whether its step exists. Throws
   // on a database fault, and then nothing is recorded.
   virtual std::vector<bool> record_all(const std::vector<PendingHit>& hits) = 0;
   // Marks the prospect unsubscribed and records the "unsubscribe" event, the first time only:

@@ -85,8 +85,6 @@ class SalesforceRepository {
   // Stages every changed record as pending (attempts reset), in one transaction. Returns how
   // many were staged.
   virtual std::size_t stage(const std::vector<OutboxRecord>& current, core::Timestamp now) = 0;
-  // Up to `limit` pending rows due at `now`, oldest first.
-  virtual std::vector<OutboxRow> pending(std::size_t limit, core::Timestamp now) = 0;
   // Up to `limit` pending rows due at `now` that come after `seq` in the outbox, in outbox
   // order: a drain walks the outbox once per pass without re-reading rows in flight.
   virtual std::vector<OutboxRow> pending_after(std::int64_t seq, std::size_t limit,
@@ -96,15 +94,6 @@ class SalesforceRepository {
   // permanent failures 'failed' until their payload changes again. The rows are as
   // pending_after read them (their seq is used).
   virtual void settle(const std::vector<OutboxResult>& results, core::Timestamp now) = 0;
-  // Marks rows done, one transaction, each only if its payload is still the one sent (a row
-  // changed meanwhile stays pending). `salesforce_ids` parallels `sent`.
-  virtual void confirm(const std::vector<OutboxRow>& sent,
-                       const std::vector<std::string>& salesforce_ids, core::Timestamp now) = 0;
-  // A retryable failure: stays pending, next try not before `retry_at`.
-  virtual void retry_later(const OutboxRow& row, const std::string& error,
-                           core::Timestamp retry_at) = 0;
-  // A permanent failure: 'failed' until its payload changes again.
-  virtual void fail(const OutboxRow& row, const std::string& error, core::Timestamp now) = 0;
   virtual OutboxCounts counts() = 0;
   // The failed rows' errors, newest first.
   virtual std::vector<OutboxRow> failures(std::size_t limit) = 0;

@@ -173,8 +173,6 @@ class SqliteTracking final : public TrackingRepository {
  public:
   explicit SqliteTracking(SQLite::Database& db) : db_(db) {}
   std::optional<TrackedStep> step(core::StepRunId step_run) override;
-  void record(const TrackedStep& step, const TrackingHit& hit, ImpliedOpen implied_open,
-              Timestamp now) override;
   bool unsubscribe(const TrackedStep& step, const std::string& machine, Timestamp now) override;
   std::vector<bool> record_all(const std::vector<PendingHit>& hits) override;
 

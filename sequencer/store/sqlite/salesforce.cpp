@@ -50,20 +50,6 @@ std::size_t SqliteSalesforce::stage(const std::vector<OutboxRecord>& current,
   return staged;
 }
 
-std::vector<OutboxRow> SqliteSalesforce::pending(std::size_t limit, core::Timestamp now) {
-  SQLite::Statement q(db_,
-                      "SELECT external_id, payload, attempts, last_error FROM salesforce_outbox "
-                      "WHERE state = 'pending' AND next_attempt_at <= ? AND payload <> '' "
-                      "ORDER BY rowid LIMIT ?");
-  q.bind(1, to_db(now));
-  q.bind(2, static_cast<std::int64_t>(limit));
-  std::vector<OutboxRow> out;
-  while (q.executeStep())
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt(),
-                   q.getColumn(3).getString()});
-  return out;
-}
-
 std::vector<OutboxRow> SqliteSalesforce::pending_after(std::int64_t seq, std::size_t limit,
                                                        core::Timestamp now) {
   // By rowid from `seq` on: the rows already done before it are never read again, so a pass
@@ -167,48 +153,6 @@ std::optional<SentEmail> SqliteSalesforce::sent_email(std::int64_t id) {
                    q.getColumn(2).getString(), q.getColumn(3).getString(),
                    q.getColumn(4).getString(),  q.getColumn(5).getInt(),
                    timestamp_of(q.getColumn(6).getInt64())};
-}
-
-void SqliteSalesforce::confirm(const std::vector<OutboxRow>& sent,
-                               const std::vector<std::string>& salesforce_ids,
-                               core::Timestamp now) {
-  SQLite::Transaction txn(db_, SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement u(db_,
-                      "UPDATE salesforce_outbox SET state = 'done', done_at = ?1, last_error = '', "
-                      "salesforce_id = CASE ?2 WHEN '' THEN salesforce_id ELSE ?2 END "
-                      "WHERE external_id = ?3 AND payload = ?4");
-  for (std::size_t i = 0; i < sent.size(); ++i) {
-    u.reset();
-    u.bind(1, to_db(now));
-    u.bind(2, i < salesforce_ids.size() ? salesforce_ids[i] : std::string());
-    u.bind(3, sent[i].external_id);
-    u.bind(4, sent[i].payload);
-    u.exec();
-  }
-  txn.commit();
-}
-
-void SqliteSalesforce::retry_later(const OutboxRow& row, const std::string& error,
-                                   core::Timestamp retry_at) {
-  SQLite::Statement u(db_,
-                      "UPDATE salesforce_outbox SET attempts = attempts + 1, last_error = ?1, "
-                      "next_attempt_at = ?2 WHERE external_id = ?3 AND payload = ?4");
-  u.bind(1, error);
-  u.bind(2, to_db(retry_at));
-  u.bind(3, row.external_id);
-  u.bind(4, row.payload);
-  u.exec();
-}
-
-void SqliteSalesforce::fail(const OutboxRow& row, const std::string& error, core::Timestamp now) {
-  SQLite::Statement u(db_,
-                      "UPDATE salesforce_outbox SET state = 'failed', attempts = attempts + 1, "
-                      "last_error = ?1, done_at = ?2 WHERE external_id = ?3 AND payload = ?4");
-  u.bind(1, error);
-  u.bind(2, to_db(now));
-  u.bind(3, row.external_id);
-  u.bind(4, row.payload);
-  u.exec();
 }
 
 OutboxCounts SqliteSalesforce::counts() {

@@ -12,12 +12,6 @@ class SqliteSalesforce final : public SalesforceRepository {
   explicit SqliteSalesforce(SQLite::Database& db) : db_(db) {}
   std::vector<OutboxRecord> changed(const std::vector<OutboxRecord>& current) override;
   std::size_t stage(const std::vector<OutboxRecord>& current, core::Timestamp now) override;
-  std::vector<OutboxRow> pending(std::size_t limit, core::Timestamp now) override;
-  void confirm(const std::vector<OutboxRow>& sent, const std::vector<std::string>& salesforce_ids,
-               core::Timestamp now) override;
-  void retry_later(const OutboxRow& row, const std::string& error,
-                   core::Timestamp retry_at) override;
-  void fail(const OutboxRow& row, const std::string& error, core::Timestamp now) override;
   std::vector<OutboxRow> pending_after(std::int64_t seq, std::size_t limit,
                                        core::Timestamp now) override;
   void settle(const std::vector<OutboxResult>& results, core::Timestamp now) override;

@@ -19,11 +19,6 @@ std::optional<TrackedStep> SqliteTracking::step(core::StepRunId step_run) {
                      core::MessageId{q.getColumn(2).getInt64()}};
 }
 
-void SqliteTracking::record(const TrackedStep& step, const TrackingHit& hit,
-                            ImpliedOpen implied_open, Timestamp now) {
-  record_all({PendingHit{step.step_run, hit, implied_open, now}});
-}
-
 std::vector<bool> SqliteTracking::record_all(const std::vector<PendingHit>& hits) {
   // True when the step already has an event of this type (people's or machines'), including
   // one this transaction has just written.

@@ -24,9 +24,11 @@ TEST_CASE("the Salesforce sync status shows the last runs, the outbox and failur
   repo.set_state("last_error", "REQUEST_LIMIT_EXCEEDED: daily budget spent", demo.now());
   repo.stage({{"tp-1", R"({"Subject":"Call"})", ""}, {"tp-2", R"({"Subject":"Email"})", ""}},
              demo.now());
-  auto rows = repo.pending(10, demo.now());
+  auto rows = repo.pending_after(0, 10, demo.now());
   REQUIRE(rows.size() == 2);
-  repo.fail(rows[0], "FIELD_CUSTOM_VALIDATION_EXCEPTION: Subject", demo.now());
+  repo.settle({{rows[0], touchpoint::store::OutboxResult::Kind::failed,
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION: Subject"}},
+              demo.now());
 
   auto after = svc.salesforce_status();
   CHECK(after["last_push"]["confirmed"] == 2);
