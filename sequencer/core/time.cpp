@@ -72,6 +72,10 @@ std::optional<date::year_month_day> parse_date(std::string_view text) {
   return ymd;
 }
 
+Timestamp clock_now() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
 std::optional<Timestamp> parse_instant(std::string_view text) {
   if (text.size() < 16) return std::nullopt;
   auto ymd = parse_date(text.substr(0, 10));

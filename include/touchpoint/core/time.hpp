@@ -25,6 +25,9 @@ std::optional<TimeOfDay> parse_hh_mm(std::string_view text);
 // Parses "YYYY-MM-DD" into a valid calendar date. Empty on anything else.
 std::optional<date::year_month_day> parse_date(std::string_view text);
 
+// The system clock, to the second.
+Timestamp clock_now();
+
 // Parses an ISO 8601 instant: "YYYY-MM-DDTHH:MM[:SS][.fff](Z|±HH:MM|±HHMM)". An instant
 // without an offset is rejected: an instant must name its offset. Empty on anything else.
 std::optional<Timestamp> parse_instant(std::string_view text);

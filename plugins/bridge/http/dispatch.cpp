@@ -14,10 +14,6 @@ namespace touchpoint::bridge::http {
 namespace asio = boost::asio;
 namespace {
 
-core::Timestamp clock_now() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 // Every GET route answers HEAD too.
 void add_head(std::vector<std::string>& methods) {
   if (std::find(methods.begin(), methods.end(), "GET") != methods.end() &&
@@ -196,8 +192,7 @@ Outcome Dispatcher::handle(const Request& request, Service& service,
 Outcome Dispatcher::route(const Request& request, Service& service,
                           const std::string& remote_address, std::size_t& route_index) {
   auto target = boost::urls::parse_origin_form(request.target());
-  if (!target)
-    return {error_response(400, "bad_request", "the request target is not a path"), {}};
+  if (!target) return {error_response(400, "bad_request", "the request target is not a path"), {}};
   std::vector<std::string> segments;
   for (auto s : target->segments()) segments.push_back(s);
   if (segments.size() == 1 && segments[0].empty()) segments.clear();  // "/"
@@ -231,8 +226,9 @@ Outcome Dispatcher::route(const Request& request, Service& service,
   if (match.kind == Router::Match::Kind::not_found)
     return {error_response(404, "not_found", "no route for " + std::string(target->path())), {}};
   if (match.kind == Router::Match::Kind::method_not_allowed) {
-    auto res = error_response(405, "method_not_allowed",
-                              method + " is not allowed here; allowed: " + join(match.allowed, ", "));
+    auto res =
+        error_response(405, "method_not_allowed",
+                       method + " is not allowed here; allowed: " + join(match.allowed, ", "));
     res.set(bhttp::field::allow, join(match.allowed, ", "));
     return {std::move(res), {}};
   }
@@ -243,16 +239,10 @@ Outcome Dispatcher::route(const Request& request, Service& service,
   for (auto p : target->params()) query.insert_or_assign(p.key, p.has_value ? p.value : "");
 
   try {
-    Exchange ex{request,
-                match.params,
-                query,
-                service,
-                options_,
-                metrics_,
-                std::nullopt,
-                Hit{},
-                clock_now(),
-                &recorder_};
+    Exchange ex{
+        request,  match.params, query, service,           options_,
+        metrics_, std::nullopt, Hit{}, core::clock_now(), &recorder_,
+    };
     if (auto ua = request.find(bhttp::field::user_agent); ua != request.end())
       ex.hit.user_agent = std::string(ua->value());
     ex.hit.remote_address = remote_address;
@@ -263,7 +253,8 @@ Outcome Dispatcher::route(const Request& request, Service& service,
       if (token.empty() && route.pattern == "/api/v1/feed")
         if (auto q = query.find("access_token"); q != query.end()) token = q->second;
       if (token.empty()) {
-        auto res = error_response(401, "unauthorized", "missing bearer token (Authorization: Bearer <token>)");
+        auto res = error_response(401, "unauthorized",
+                                  "missing bearer token (Authorization: Bearer <token>)");
         res.set(bhttp::field::www_authenticate, "Bearer");
         return {std::move(res), {}};
       }

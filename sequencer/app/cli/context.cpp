@@ -22,7 +22,7 @@ core::Timestamp Context::now(const Args& args) const {
   if (auto given = args.option("now")) return parse_instant_arg("--now", *given);
   if (const char* env = std::getenv("TOUCHPOINT_NOW"); env && *env)
     return parse_instant_arg("TOUCHPOINT_NOW", env);
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  return core::clock_now();
 }
 
 std::filesystem::path Context::outbox() const {

@@ -20,10 +20,6 @@
 namespace touchpoint::app {
 namespace {
 
-core::Timestamp clock_now() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 // "127.0.0.1:8080" or "[::1]:8080" into the server's address and port.
 void parse_listen(const std::string& listen, const std::string& where,
                   bridge::ServerOptions& options) {
@@ -33,7 +29,8 @@ void parse_listen(const std::string& listen, const std::string& where,
   };
   if (colon == std::string::npos || colon == 0) fail();
   auto host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   unsigned port = 0;
   auto digits = std::string_view(listen).substr(colon + 1);
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
@@ -46,9 +43,8 @@ void parse_listen(const std::string& listen, const std::string& where,
 // the working directory.
 std::filesystem::path command_center_dir(const Config& config) {
   if (!config.serve.static_dir.empty()) return config.serve.static_dir;
-  for (std::filesystem::path candidate :
-       {std::filesystem::path(TOUCHPOINT_COMMAND_CENTER_DIR),
-        std::filesystem::path("plugins/command-center")}) {
+  for (std::filesystem::path candidate : {std::filesystem::path(TOUCHPOINT_COMMAND_CENTER_DIR),
+                                          std::filesystem::path("plugins/command-center")}) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(candidate / "index.html", ec)) return candidate;
   }
@@ -96,10 +92,10 @@ void run_engine(Context& ctx, bridge::Server& server, std::stop_token stop) {
   engine::Engine engine(*store, transport.get(), ctx.engine_config());
   InboundWatch inbound(ctx.config, watch_options(ctx.config));
   engine::LoopOptions loop;
-  loop.now = clock_now;
+  loop.now = core::clock_now;
   loop.on_tick = [&](const engine::TickReport& r) {
     server.record_engine_tick(r.sent, r.deferred, r.failed);
-    for (const auto& poll : inbound.poll_due(*store, clock_now()))
+    for (const auto& poll : inbound.poll_due(*store, core::clock_now()))
       if (!poll.error.empty()) std::cerr << "fetch " << poll.mailbox << ": " << poll.error << '\n';
   };
   loop.on_error = [&](const std::string& message) {

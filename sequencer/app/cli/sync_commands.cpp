@@ -26,15 +26,15 @@ nlohmann::ordered_json push_json(const salesforce::PushSummary& s) {
   auto errors = nlohmann::ordered_json::array();
   for (const auto& e : s.errors)
     errors.push_back({{"external_id", e.external_id}, {"code", e.code}, {"message", e.message}});
-  return {{"staged", s.staged},     {"sent", s.sent},       {"confirmed", s.confirmed},
-          {"created", s.created},   {"retried", s.retried}, {"failed", s.failed},
-          {"calls", s.calls},       {"pending", s.pending}, {"stopped", s.stopped},
+  return {{"staged", s.staged},   {"sent", s.sent},       {"confirmed", s.confirmed},
+          {"created", s.created}, {"retried", s.retried}, {"failed", s.failed},
+          {"calls", s.calls},     {"pending", s.pending}, {"stopped", s.stopped},
           {"errors", errors}};
 }
 
 nlohmann::ordered_json pull_json(const salesforce::PullSummary& s) {
-  return {{"fetched", s.fetched},   {"pages", s.pages},         {"inserted", s.inserted},
-          {"updated", s.updated},   {"unchanged", s.unchanged}, {"skipped", s.skipped},
+  return {{"fetched", s.fetched}, {"pages", s.pages},         {"inserted", s.inserted},
+          {"updated", s.updated}, {"unchanged", s.unchanged}, {"skipped", s.skipped},
           {"deleted", s.deleted}};
 }
 
@@ -59,7 +59,8 @@ int run_sync_salesforce(Context& ctx, const Args& args) {
     auto entries = nlohmann::ordered_json::array();
     Table table({"EXTERNAL ID", "ACTION", "FIELDS"});
     for (const auto& d : diff) {
-      entries.push_back({{"external_id", d.external_id}, {"action", d.action}, {"fields", d.fields}});
+      entries.push_back(
+          {{"external_id", d.external_id}, {"action", d.action}, {"fields", d.fields}});
       std::string fields;
       for (const auto& f : d.fields) fields += (fields.empty() ? "" : ", ") + f;
       table.add({d.external_id, d.action, fields});
@@ -97,11 +98,12 @@ int run_sync_salesforce(Context& ctx, const Args& args) {
       if (!json)
         ctx.out << "pull" << (dry_run ? " (dry run, nothing stored)" : "") << ": " << s.fetched
                 << " read in " << s.pages << " page(s); " << s.inserted << " new, " << s.updated
-                << " updated, " << s.unchanged << " unchanged, " << s.skipped
-                << " without email, " << s.deleted << " unlinked after deletion\n";
+                << " updated, " << s.unchanged << " unchanged, " << s.skipped << " without email, "
+                << s.deleted << " unlinked after deletion\n";
     }
   } catch (const salesforce::ApiError& e) {
-    out["error"] = {{"class", salesforce::to_string(e.cls)}, {"code", e.code}, {"message", e.what()}};
+    out["error"] = {
+        {"class", salesforce::to_string(e.cls)}, {"code", e.code}, {"message", e.what()}};
     if (!dry_run) store.salesforce().set_state("last_error", e.what(), now);
     if (!json) ctx.err << "error: salesforce: " << e.what() << "\n";
     status = 1;
@@ -110,10 +112,6 @@ int run_sync_salesforce(Context& ctx, const Args& args) {
   out["api_usage"] = {{"used", usage.used}, {"limit", usage.limit}};
   if (json) print_json(ctx.out, out);
   return status;
-}
-
-core::Timestamp clock_now() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
 }  // namespace
@@ -127,7 +125,7 @@ void run_salesforce_schedule(Context& ctx, std::ostream& log, std::stop_token st
   std::condition_variable_any wake;  // only the stop request wakes it early
   std::optional<salesforce::Api> api;
   while (!stop.stop_requested()) {
-    auto now = clock_now();
+    auto now = core::clock_now();
     std::string error;
     try {
       if (!api) {
