@@ -1,6 +1,7 @@
 // store::Checkpointer against a real SQLite database: a writer's log reaches the database file
 // only when the checkpointer is poked (the writer alone would wait for 1,000 pages), and a
-// poke just before it stops is still honoured.
+// poke just before it stops is still honoured. Beside it, with the same writer: the store's
+// SQLite settings hold even in a process that opened SQLite itself first.
 #include <catch2/catch.hpp>
 
 #include <SQLiteCpp/Database.h>
@@ -81,7 +82,8 @@ TEST_CASE("a checkpointer stopping after a poke checkpoints once more", "[store]
 // SQLite takes its configuration only before the first connection of the process, and a tool
 // or test may open one itself (as writer_for does) before any store: the store's configuration
 // must already be in place. With memory statistics off, SQLite counts no memory in use.
-TEST_CASE("SQLite runs without memory statistics, even when the program opened it first") {
+TEST_CASE("SQLite runs without memory statistics, even when the program opened it first",
+          "[store]") {
   touchpoint::test::TempDir dir;
   auto writer = writer_for(dir.path() / "first.db");
   write_rows(writer);
