@@ -7,42 +7,20 @@
 #include <optional>
 #include <string_view>
 
+#include <touchpoint/core/ascii.hpp>
+
 namespace touchpoint::mail {
 namespace {
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using core::ascii_lower;
+using core::equals_lower;
+using core::ifind;
+using core::is_ascii_alpha;
+using core::is_ascii_digit;
 
+// HTML's ASCII whitespace (no vertical tab).
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// Whether `s` is `lower_case` in any case.
-bool equals_lower(std::string_view s, std::string_view lower_case) {
-  if (s.size() != lower_case.size()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i)
-    if (lower(s[i]) != lower_case[i]) return false;
-  return true;
-}
-
-// Case-insensitive search for `needle` (lower case) in `s` from `from`.
-std::size_t ifind(std::string_view s, std::string_view needle, std::size_t from) {
-  if (needle.size() > s.size()) return std::string_view::npos;
-  for (std::size_t i = from; i + needle.size() <= s.size(); ++i) {
-    std::size_t k = 0;
-    while (k < needle.size() && lower(s[i + k]) == needle[k]) ++k;
-    if (k == needle.size()) return i;
-  }
-  return std::string_view::npos;
 }
 
 void append_utf8(std::string& out, std::uint32_t cp) {
@@ -90,10 +68,10 @@ std::size_t decode_entity(std::string_view s, std::size_t pos, std::string& out)
     while (i < s.size() && i - digits_start < 8) {
       const char c = s[i];
       std::uint32_t d = 0;
-      if (is_digit(c)) {
+      if (is_ascii_digit(c)) {
         d = static_cast<std::uint32_t>(c - '0');
-      } else if (hex && lower(c) >= 'a' && lower(c) <= 'f') {
-        d = static_cast<std::uint32_t>(lower(c) - 'a' + 10);
+      } else if (hex && ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f') {
+        d = static_cast<std::uint32_t>(ascii_lower(c) - 'a' + 10);
       } else {
         break;
       }
@@ -106,7 +84,7 @@ std::size_t decode_entity(std::string_view s, std::size_t pos, std::string& out)
     return i - pos;
   }
   const std::size_t name_start = i;
-  while (i < s.size() && i - name_start < 8 && is_alpha(s[i])) ++i;
+  while (i < s.size() && i - name_start < 8 && is_ascii_alpha(s[i])) ++i;
   if (i >= s.size() || s[i] != ';') return 0;
   const std::string_view name = s.substr(name_start, i - name_start);
   for (const auto& entity : kNamedEntities) {
@@ -148,8 +126,9 @@ std::optional<Tag> parse_tag(std::string_view html, std::size_t pos) {
     tag.closing = true;
     ++i;
   }
-  if (i >= html.size() || !is_alpha(html[i])) return std::nullopt;
-  while (i < html.size() && (is_alpha(html[i]) || is_digit(html[i]))) tag.name += lower(html[i++]);
+  if (i >= html.size() || !is_ascii_alpha(html[i])) return std::nullopt;
+  while (i < html.size() && (is_ascii_alpha(html[i]) || is_ascii_digit(html[i])))
+    tag.name += ascii_lower(html[i++]);
 
   // Attributes, honouring quotes so a '>' inside a value does not end the tag.
   while (i < html.size()) {

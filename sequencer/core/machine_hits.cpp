@@ -2,23 +2,14 @@
 
 #include <arpa/inet.h>
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdint>
 #include <string>
 
+#include <touchpoint/core/ascii.hpp>
+
 namespace touchpoint::core {
 namespace {
-
-bool contains_ignoring_case(std::string_view haystack, std::string_view needle) {
-  auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                        [](char a, char b) {
-                          return std::tolower(static_cast<unsigned char>(a)) ==
-                                 std::tolower(static_cast<unsigned char>(b));
-                        });
-  return it != haystack.end();
-}
 
 // An address as 16 bytes (IPv4 as an IPv4-mapped IPv6 address), or empty.
 std::optional<std::array<std::uint8_t, 16>> parse_address(std::string_view text) {
@@ -70,7 +61,7 @@ bool in_network(const std::array<std::uint8_t, 16>& address, const Network& netw
 }
 
 // User-Agent fragments of security gateways, link previewers, bots and HTTP libraries: no
-// person reads mail with these.
+// person reads mail with these. In lower case: matched in any case.
 constexpr const char* kScannerAgents[] = {"barracuda",
                                           "mimecast",
                                           "proofpoint",
@@ -121,7 +112,7 @@ const char* to_string(MachineKind kind) noexcept {
 
 std::optional<MachineKind> classify_hit(std::string_view user_agent,
                                         std::string_view remote_address) {
-  if (contains_ignoring_case(user_agent, "GoogleImageProxy"))
+  if (ifind(user_agent, "googleimageproxy") != std::string_view::npos)
     return MachineKind::google_image_proxy;
   if (auto address = parse_address(remote_address))
     for (const auto& network : kNetworks)
@@ -132,7 +123,7 @@ std::optional<MachineKind> classify_hit(std::string_view user_agent,
   if (trimmed == "Mozilla/5.0") return MachineKind::apple_mail_privacy;
   if (trimmed.empty()) return MachineKind::link_scanner;
   for (const char* agent : kScannerAgents)
-    if (contains_ignoring_case(user_agent, agent)) return MachineKind::link_scanner;
+    if (ifind(user_agent, agent) != std::string_view::npos) return MachineKind::link_scanner;
   return std::nullopt;
 }
 

@@ -1,7 +1,6 @@
 #include <touchpoint/core/threading.hpp>
 
-#include <cctype>
-
+#include <touchpoint/core/ascii.hpp>
 #include <touchpoint/core/header_token.hpp>
 
 namespace touchpoint::core {
@@ -11,11 +10,7 @@ namespace {
 std::size_t reply_prefix_length(std::string_view s) {
   static constexpr std::string_view kPrefixes[] = {"re", "sv", "aw", "antw", "vs", "r"};
   for (auto prefix : kPrefixes) {
-    if (s.size() < prefix.size()) continue;
-    bool match = true;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-      match = match && std::tolower(static_cast<unsigned char>(s[i])) == prefix[i];
-    if (!match) continue;
+    if (!starts_with_lower(s, prefix)) continue;
     std::size_t pos = prefix.size();
     if (pos < s.size() && s[pos] == '[') {  // "Re[2]:"
       auto close = s.find(']', pos);
@@ -63,7 +58,9 @@ std::string reply_subject(std::string_view subject) {
   return "Re: " + std::string(rest);
 }
 
-std::string thread_topic(std::string_view subject) { return reply_subject(subject).substr(4); }
+std::string thread_topic(std::string_view subject) {
+  return reply_subject(subject).substr(4);
+}
 
 std::vector<std::string> reply_references(const std::vector<std::string>& parent_references,
                                           const std::string& parent_message_id) {
@@ -98,9 +95,9 @@ Result<std::string> normalize_message_id(std::string_view text, std::string_view
   const std::string name(field);
   if (text.empty()) return fail(ErrorCode::invalid_input, name + ": is empty");
   if (!is_plain_token(text))
-    return fail(ErrorCode::invalid_input,
-                name + ": '" + std::string(text) +
-                    "' holds a space, control character or angle bracket");
+    return fail(
+        ErrorCode::invalid_input,
+        name + ": '" + std::string(text) + "' holds a space, control character or angle bracket");
   return std::string(text);
 }
 
