@@ -27,21 +27,34 @@ std::size_t Engine::recover(core::Timestamp now) {
   return store_.messages().recover_in_flight(now);
 }
 
+namespace {
+
+// Claims at most `limit` due steps, carries them out and commits; false when none was due.
+bool claim_batch(store::Store& store, StepRunner& runner, core::Timestamp now, std::size_t limit,
+                 TickReport& report) {
+  auto batch = store.work().claim(now, limit);
+  if (batch->steps().empty()) return false;
+  runner.run(*batch, report);
+  batch->commit();
+  return true;
+}
+
+}  // namespace
+
 TickReport Engine::claim_due(core::Timestamp now,
                              const std::function<void(const TickReport&)>& progress) {
   TickReport report;
   StepRunner runner(store_, config_, random_);
-  for (;;) {
-    auto batch = store_.work().claim(now, config_.claim_batch);
-    if (batch->steps().empty()) break;
-    runner.run(*batch, report);
-    batch->commit();
+  while (claim_batch(store_, runner, now, config_.claim_batch, report))
     if (progress) progress(report);
-  }
   return report;
 }
 
 TickReport Engine::send_queued(core::Timestamp now) {
+  return send_queued(now, {});
+}
+
+TickReport Engine::send_queued(core::Timestamp now, const std::function<bool()>& claim_next) {
   TickReport report;
   if (!transport_) return report;
   // Throttles: each sender's sends of the last day, read once per tick and kept up to date
@@ -104,7 +117,7 @@ TickReport Engine::send_queued(core::Timestamp now) {
   // message is marked, inside the same commit.
   std::vector<std::pair<core::MessageId, core::SendOutcome>> outcomes;
   if (config_.send_workers > 1) {
-    send_in_parallel(now, gate, tally);
+    send_in_parallel(now, gate, tally, claim_next);
     return report;
   }
   for (auto group = store_.messages().advance({}, config_.send_group, now, gate); !group.empty();
@@ -240,13 +253,20 @@ class SendPool {
 
 }  // namespace
 
+std::size_t Engine::send_window() const {
+  return std::max(config_.send_group, config_.send_workers);
+}
+
 // A sliding window: at most send_group messages are `sending` at once (the most a crash can
 // leave `unknown`). Each commit records every send completed since the last one and marks as
-// many new messages `sending`, so the transport is never idle while the store writes.
+// many new messages `sending`, so the transport is never idle while the store writes. Between
+// commits, `claim_next` (when set) claims the next batch of due steps, until it returns false:
+// the sending threads work while this one claims.
 void Engine::send_in_parallel(
     core::Timestamp now, const store::SendGate& gate,
-    const std::function<void(const std::string&, const core::SendOutcome&)>& tally) {
-  const std::size_t window = std::max(config_.send_group, config_.send_workers);
+    const std::function<void(const std::string&, const core::SendOutcome&)>& tally,
+    const std::function<bool()>& claim_next) {
+  const std::size_t window = send_window();
   SendPool pool(*transport_, config_.send_workers);
   auto start = [&](std::vector<core::OutgoingMessage> group) {
     for (auto& m : group) m.date = now;
@@ -256,12 +276,23 @@ void Engine::send_in_parallel(
   };
   std::size_t in_flight = start(store_.messages().advance({}, window, now, gate));
   std::exception_ptr fault;
+  bool claiming = static_cast<bool>(claim_next);
   std::vector<std::pair<core::MessageId, core::SendOutcome>> outcomes;
-  while (in_flight > 0) {
+  while (in_flight > 0 || claiming) {
+    if (claiming) {
+      try {
+        claiming = claim_next();
+      } catch (...) {  // the batch rolled back; what is in flight is still recorded
+        claiming = false;
+        if (!fault) fault = std::current_exception();
+      }
+    }
     outcomes.clear();
-    // Commit in groups of a quarter of the window: fewer, larger transactions, while the other
-    // three quarters keep the transport busy.
-    const std::size_t group = std::clamp<std::size_t>(window / 4, 1, in_flight);
+    // While claiming, what has completed is taken without waiting: the next batch is work.
+    // Otherwise commit in groups of a quarter of the window: fewer, larger transactions,
+    // while the other three quarters keep the transport busy.
+    const std::size_t group =
+        claiming || in_flight == 0 ? 0 : std::clamp<std::size_t>(window / 4, 1, in_flight);
     for (auto& c : pool.wait_completed(group)) {
       --in_flight;
       if (c.fault) {
@@ -274,6 +305,7 @@ void Engine::send_in_parallel(
     }
     // After a fault nothing new starts; what is in flight still has its outcome recorded.
     const std::size_t refill = fault ? 0 : window - in_flight;
+    if (outcomes.empty() && refill == 0) continue;  // nothing to write
     in_flight += start(store_.messages().advance(outcomes, refill, now, gate));
   }
   if (fault) std::rethrow_exception(fault);
@@ -281,8 +313,22 @@ void Engine::send_in_parallel(
 
 TickReport Engine::tick(core::Timestamp now,
                         const std::function<void(const TickReport&)>& progress) {
-  TickReport report = claim_due(now, progress);
-  TickReport sending = send_queued(now);
+  TickReport report;
+  TickReport sending;
+  if (transport_ && config_.send_workers > 1) {
+    // Sending starts with the first claimed batch. Batches of at most the send window: a
+    // longer claim would leave the connections idle once the window has drained.
+    StepRunner runner(store_, config_, random_);
+    const std::size_t limit = std::min(config_.claim_batch, send_window());
+    sending = send_queued(now, [&] {
+      if (!claim_batch(store_, runner, now, limit, report)) return false;
+      if (progress) progress(report);
+      return true;
+    });
+  } else {
+    report = claim_due(now, progress);
+    sending = send_queued(now);
+  }
   report.sent = sending.sent;
   report.deferred = sending.deferred;
   report.failed = sending.failed;

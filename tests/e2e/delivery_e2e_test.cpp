@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -44,13 +46,20 @@ void prospects_for_anna(const CliFixture& cli, int count) {
 // Thread-safe: counts each recipient's sends. p3 is lost after its content was handed over.
 struct CountingTransport final : touchpoint::core::MailTransport {
   std::mutex mutex;
+  std::condition_variable sent;
   std::map<std::string, int> sends;
   SendOutcome send(const touchpoint::core::OutgoingMessage& m) override {
     std::lock_guard lock(mutex);
     ++sends[m.to_email];
+    sent.notify_all();
     if (m.to_email == "p3@nordvik.se")
       return {SendStatus::unknown, "the server closed the connection after the content"};
     return {SendStatus::sent, "250 OK"};
+  }
+  // Whether some message reaches the transport within `limit`.
+  bool wait_for_a_send(std::chrono::seconds limit) {
+    std::unique_lock lock(mutex);
+    return sent.wait_for(lock, limit, [&] { return !sends.empty(); });
   }
 };
 
@@ -158,4 +167,26 @@ TEST_CASE("a send in doubt counts against its mailbox's limit in later ticks", "
   CHECK(transport.sends.count("p4@nordvik.se") == 0);
   for (const auto& m : store->messages().list(std::nullopt))
     if (m.message.to_email == "p3@nordvik.se") CHECK_FALSE(m.sent_at);  // not known to be sent
+}
+
+TEST_CASE("a tick sends the first batches while it claims the later ones", "[e2e]") {
+  Sends sends(40);
+  auto& [cli, store, transport, now, config] = sends;
+  config.send_workers = 4;
+  config.send_group = 8;  // and so claimed 8 at a time: 5 batches
+  touchpoint::engine::Engine engine(*store, &transport, config);
+  int batches = 0;
+  bool sent_while_claiming = false;
+  const auto report = engine.tick(now, [&](const touchpoint::engine::TickReport&) {
+    // The first batch's messages reach the transport before the third batch is claimed.
+    if (++batches == 2) sent_while_claiming = transport.wait_for_a_send(std::chrono::seconds(10));
+  });
+  CHECK(sent_while_claiming);
+  CHECK(batches == 5);
+  CHECK(report.messages_queued == 40);
+  CHECK(report.sent == 39);
+  CHECK(report.unknown == 1);  // p3
+  for (const auto& [recipient, n] : transport.sends) CHECK(n == 1);
+  CHECK(transport.sends.size() == 40);
+  CHECK(store->messages().recover_in_flight(now) == 0);
 }

@@ -52,7 +52,9 @@ class Engine {
   std::size_t recover(core::Timestamp now);
 
   // Runs all work due at or before `now`: claims due steps batch by batch until none is left,
-  // then sends the queued messages. `progress`, when set, is called after each batch.
+  // and sends the queued messages. With send_workers above 1, sending starts after the first
+  // batch and goes on while the later ones are claimed; otherwise it follows the claiming.
+  // `progress`, when set, is called after each batch.
   TickReport tick(core::Timestamp now, const std::function<void(const TickReport&)>& progress = {});
 
   // Only the claiming half of tick(): steps become tasks or queued messages.
@@ -62,10 +64,16 @@ class Engine {
   TickReport send_queued(core::Timestamp now);
 
  private:
+  // send_queued() that calls `claim_next` between commits while it returns true (claiming
+  // one batch each time): how tick() claims and sends at once.
+  TickReport send_queued(core::Timestamp now, const std::function<bool()>& claim_next);
   // send_queued() with send_workers > 1: the sliding window of sends in flight.
   void send_in_parallel(
       core::Timestamp now, const store::SendGate& gate,
-      const std::function<void(const std::string&, const core::SendOutcome&)>& tally);
+      const std::function<void(const std::string&, const core::SendOutcome&)>& tally,
+      const std::function<bool()>& claim_next);
+  // Messages `sending` at once: send_group, and at least one per worker.
+  std::size_t send_window() const;
 
   store::Store& store_;
   core::MailTransport* transport_;
