@@ -114,7 +114,7 @@ Figures measure_ours(const Settings& s, const Variant& v, const fs::path& base,
   const bool tasks = std::string(v.name) == "task";
   Figures f;
   {
-    auto store = store::open_sqlite_store(path);
+    auto store = store::open_sqlite_store(path, {.checkpoint_in_background = true});  // as the app
     engine::Engine engine(*store, nullptr, engine::EngineConfig{});
 
     f.rss_before_kb = current_rss_kb();

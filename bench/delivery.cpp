@@ -254,7 +254,7 @@ void run_ours(const Settings& s, const fs::path& base, const fs::path& db, const
   copy_database(base, db);
   Sink sink(s, dir);
   {
-    auto store = store::open_sqlite_store(db);
+    auto store = store::open_sqlite_store(db, {.checkpoint_in_background = true});  // as the app
     mail::SmtpSettings smtp;
     smtp.host = "127.0.0.1";
     smtp.port = sink.port();

@@ -1,7 +1,8 @@
 // store::Checkpointer against a real SQLite database: a writer's log reaches the database file
 // only when the checkpointer is poked (the writer alone would wait for 1,000 pages), and a
-// poke just before it stops is still honoured. Beside it, with the same writer: the store's
-// SQLite settings hold even in a process that opened SQLite itself first.
+// poke just before it stops is still honoured. A store opened to checkpoint in the background
+// has its log copied after each commit, and its log still restarts. Beside them, with the same
+// writer: the store's SQLite settings hold even in a process that opened SQLite itself first.
 #include <catch2/catch.hpp>
 
 #include <SQLiteCpp/Database.h>
@@ -12,7 +13,9 @@
 #include <filesystem>
 #include <thread>
 
+#include <touchpoint/core/time.hpp>
 #include <touchpoint/store/checkpointer.hpp>
+#include <touchpoint/store/store.hpp>
 
 #include "python_json.hpp"
 
@@ -35,6 +38,18 @@ void write_rows(SQLite::Database& db) {
   SQLite::Transaction txn(db);
   for (int i = 0; i < 200; ++i) db.exec("INSERT INTO blobs VALUES (randomblob(2000))");
   txn.commit();
+}
+
+// `count` prospects of about 3 KB each (a page apiece), numbered from `first`, in one
+// transaction of the store's own connection.
+void import_prospects(touchpoint::store::Store& store, int first, int count) {
+  std::vector<touchpoint::core::Prospect> prospects(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    auto& p = prospects[static_cast<std::size_t>(i)];
+    p.email = "p" + std::to_string(first + i) + "@nordvik.se";
+    p.custom["notes"] = std::string(3000, static_cast<char>('a' + i % 26));
+  }
+  REQUIRE(store.prospects().import(prospects, {"notes"}, touchpoint::core::Timestamp{}));
 }
 
 bool grows_past(const fs::path& path, std::uintmax_t size) {
@@ -77,6 +92,33 @@ TEST_CASE("a checkpointer stopping after a poke checkpoints once more", "[store]
     checkpointer.poke();
   }
   CHECK(fs::file_size(path) >= before + 200 * 2000);
+}
+
+TEST_CASE("a store that checkpoints in the background has its log copied after each commit",
+          "[store][checkpointer]") {
+  touchpoint::test::TempDir dir;
+  auto path = dir.path() / "background.db";
+  auto store = touchpoint::store::open_sqlite_store(path, {.checkpoint_in_background = true});
+  const auto before = fs::file_size(path);
+  import_prospects(*store, 0, 200);  // about 200 pages: SQLite alone would wait for 1,000
+  CHECK(grows_past(path, before + 200 * 3000));
+}
+
+TEST_CASE("a store that checkpoints in the background keeps its log short",
+          "[store][checkpointer]") {
+  touchpoint::test::TempDir dir;
+  auto path = dir.path() / "background.db";
+  auto wal = path;
+  wal += "-wal";
+  {
+    auto store = touchpoint::store::open_sqlite_store(path, {.checkpoint_in_background = true});
+    // About 30,000 pages, 120 MB, in commits of 250 pages: the log restarts after its writer's
+    // own checkpoint at 10,000 pages, so it never holds much more than that.
+    for (int first = 0; first < 30'000; first += 250) import_prospects(*store, first, 250);
+    CHECK(fs::file_size(wal) < 12'000u * 4096);
+  }
+  auto reopened = touchpoint::store::open_sqlite_store(path);
+  CHECK(reopened->prospects().list({}).size() == 30'000u);
 }
 
 // SQLite takes its configuration only before the first connection of the process, and a tool

@@ -39,8 +39,17 @@ class Store {
   virtual Version version() = 0;
 };
 
+struct StoreOptions {
+  // For a connection that writes much (the engine): after each of its commits, a
+  // Checkpointer (checkpointer.hpp) of its own copies the write-ahead log into the database on
+  // another thread. The committing thread checkpoints itself only when the log passes 10,000
+  // pages (SQLite's default: 1,000), so that the log restarts; there is little left to copy.
+  bool checkpoint_in_background = false;
+};
+
 // Opens (creating when missing) a SQLite database in WAL mode and applies pending migrations.
 // Throws std::runtime_error naming the path when it cannot.
-std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path);
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path,
+                                         StoreOptions options = {});
 
 }  // namespace touchpoint::store

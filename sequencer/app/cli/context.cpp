@@ -14,7 +14,8 @@
 namespace touchpoint::app {
 
 store::Store& Context::store() {
-  if (!store_) store_ = store::open_sqlite_store(db_path);
+  // Engine work (tick, demo) and imports write much: the log is checkpointed beside them.
+  if (!store_) store_ = store::open_sqlite_store(db_path, {.checkpoint_in_background = true});
   return *store_;
 }
 

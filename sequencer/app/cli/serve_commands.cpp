@@ -87,7 +87,7 @@ bridge::ServerOptions server_options(Context& ctx, const Args& args) {
 // wake it.
 void run_engine(Context& ctx, bridge::Server& server, std::stop_token stop) {
   engine::EngineLock lock(ctx.db_path);
-  auto store = store::open_sqlite_store(ctx.db_path);
+  auto store = store::open_sqlite_store(ctx.db_path, {.checkpoint_in_background = true});
   auto transport = ctx.transport();
   engine::Engine engine(*store, transport.get(), ctx.engine_config());
   InboundWatch inbound(ctx.config, watch_options(ctx.config));

@@ -1,3 +1,7 @@
+#include <sqlite3.h>
+
+#include <touchpoint/store/checkpointer.hpp>
+
 #include "repositories.hpp"
 
 #include "migrations.hpp"
@@ -20,9 +24,15 @@ void migrate(SQLite::Database& db) {
   }
 }
 
+// With checkpoint_in_background, the committing connection checkpoints itself only once the
+// log holds this many pages (40 MiB), ten times SQLite's default: a claim commits 1,500 pages
+// at a time, so at the default it checkpointed after every commit, before the Checkpointer had
+// copied anything, and waited for the log's and the database's fsyncs itself.
+constexpr int kWriterCheckpointPages = 10'000;
+
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(const std::filesystem::path& path)
+  SqliteStore(const std::filesystem::path& path, const StoreOptions& options)
       // A store is used by one thread at a time (each engine, bridge worker and sync has its
       // own), so SQLite's per-connection mutex, taken by every API call, only costs.
       : db_(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX),
@@ -55,6 +65,10 @@ class SqliteStore final : public Store {
     // tenth. 256 MiB of address space, no extra memory: the kernel's page cache backs both.
     db_.exec("PRAGMA mmap_size = 268435456");
     migrate(db_);
+    if (options.checkpoint_in_background) {
+      checkpointer_ = std::make_unique<Checkpointer>(path);
+      sqlite3_wal_hook(db_.getHandle(), &SqliteStore::committed, this);
+    }
   }
 
   UserRepository& users() override { return users_; }
@@ -94,14 +108,26 @@ class SqliteStore final : public Store {
   SqliteTracking tracking_;
   SqliteActivity activity_;
   SQLite::Statement data_version_{db_, "PRAGMA data_version"};
+  std::unique_ptr<Checkpointer> checkpointer_;  // with checkpoint_in_background
+
+  // After each commit in WAL mode. A hook replaces SQLite's own (wal_autocheckpoint), so this
+  // one also does what that did, later: checkpoint once the log is long, which lets the log
+  // restart from its beginning (a log checkpointed only from another connection, beside a busy
+  // writer, never does). By then the Checkpointer has copied all but the last commits.
+  static int committed(void* self, sqlite3* db, const char* schema, int pages) {
+    static_cast<SqliteStore*>(self)->checkpointer_->poke();
+    if (pages >= kWriterCheckpointPages)
+      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return SQLITE_OK;
+  }
 };
 
 }  // namespace
 }  // namespace sqlite
 
-std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path) {
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path, StoreOptions options) {
   try {
-    return std::make_unique<sqlite::SqliteStore>(path);
+    return std::make_unique<sqlite::SqliteStore>(path, options);
   } catch (const SQLite::Exception& e) {
     throw std::runtime_error("cannot open database " + path.string() + ": " + e.what());
   }
