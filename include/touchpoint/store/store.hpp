@@ -40,7 +40,7 @@ class Store {
 };
 
 struct StoreOptions {
-  // For a connection that writes much (the engine): after each of its commits, a
+  // For a connection that writes much (the engine, the CLI): after each of its commits, a
   // Checkpointer (checkpointer.hpp) of its own copies the write-ahead log into the database on
   // another thread. The committing thread checkpoints itself only when the log passes 10,000
   // pages (SQLite's default: 1,000), so that the log restarts; there is little left to copy.

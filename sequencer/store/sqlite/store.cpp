@@ -71,6 +71,13 @@ class SqliteStore final : public Store {
     }
   }
 
+  ~SqliteStore() override {
+    // Before the Checkpointer goes: nothing may poke it once it has.
+    if (checkpointer_) sqlite3_wal_hook(db_.getHandle(), nullptr, nullptr);
+  }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
   UserRepository& users() override { return users_; }
   ProspectRepository& prospects() override { return prospects_; }
   SequenceRepository& sequences() override { return sequences_; }
