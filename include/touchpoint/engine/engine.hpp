@@ -65,7 +65,8 @@ class Engine {
 
  private:
   // send_queued() that calls `claim_next` between commits while it returns true (claiming
-  // one batch each time): how tick() claims and sends at once.
+  // one batch each time): how tick() claims and sends at once. Only with send_workers > 1
+  // (tick() claims first otherwise).
   TickReport send_queued(core::Timestamp now, const std::function<bool()>& claim_next);
   // send_queued() with send_workers > 1: the sliding window of sends in flight.
   void send_in_parallel(
