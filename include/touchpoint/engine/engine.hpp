@@ -17,7 +17,8 @@ namespace touchpoint::engine {
 struct EngineConfig {
   std::size_t claim_batch = 500;  // steps per claiming transaction
   std::size_t send_group = 1;     // messages marked `sending` at once: the most a crash can
-                                  // leave `unknown` (the sender's pipeline depth)
+                                  // leave `unknown` (the sender's pipeline depth); at least
+                                  // send_workers are, whatever this says
   std::size_t send_workers = 1;   // messages handed to the transport at once, each on its own
                                   // thread; 1: one at a time on the caller's thread. Above 1
                                   // the transport must be thread-safe; at most send_group

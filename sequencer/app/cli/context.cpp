@@ -63,14 +63,14 @@ engine::EngineConfig Context::engine_config() const {
   engine.tracking_secret = config.tracking_secret;
   engine.limits = send_limits();
   // Send over every connection the mailboxes allow (one each unless configured), unless the
-  // configuration says otherwise; at most send_group messages are `sending` at once.
+  // configuration says otherwise; at most send_group messages are `sending` at once (the
+  // engine raises it to send_workers when a configured group is smaller than the default).
   std::size_t connections = 0;
   for (const auto& m : config.mailboxes)
     connections += std::max<std::size_t>(m.smtp.connections, 1);
   engine.send_workers =
       config.engine.send_workers.value_or(std::clamp<std::size_t>(connections, 1, 256));
-  engine.send_group =
-      std::max(config.engine.send_group.value_or(engine.send_workers), engine.send_workers);
+  engine.send_group = config.engine.send_group.value_or(engine.send_workers);
   engine.claim_batch = config.engine.claim_batch;
   return engine;
 }
