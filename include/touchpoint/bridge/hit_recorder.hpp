@@ -4,8 +4,8 @@
 // transaction. A hit is answered only once the transaction holding it has committed, so an
 // answered hit is never lost and a crash loses only hits nobody was answered for; SQLite's
 // transaction keeps the database whole either way. Under load a commit carries many hits, so
-// the workers never queue on SQLite's write lock one hit at a time. A Checkpointer copies the
-// log into the database beside the writer, so a commit rarely waits for a checkpoint.
+// the workers never queue on SQLite's write lock one hit at a time. Its store checkpoints in
+// the background (store::StoreOptions), so a commit rarely waits for a checkpoint.
 
 #include <condition_variable>
 #include <cstddef>
@@ -17,7 +17,6 @@
 #include <optional>
 #include <thread>
 
-#include <touchpoint/store/checkpointer.hpp>
 #include <touchpoint/store/store.hpp>
 
 namespace touchpoint::bridge {
@@ -50,7 +49,6 @@ class HitRecorder {
   void run();
 
   std::unique_ptr<store::Store> store_;
-  store::Checkpointer checkpointer_;
   std::size_t max_batch_;
   std::mutex mutex_;
   std::condition_variable wake_;

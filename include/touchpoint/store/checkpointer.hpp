@@ -1,6 +1,7 @@
 #pragma once
 // Copies a SQLite database's write-ahead log into the database from a thread of its own, for a
-// connection that commits often (the tracking endpoints' group commit). SQLite checkpoints on
+// connection that commits often: a store opened with StoreOptions::checkpoint_in_background
+// (the engine, the CLI, the tracking endpoints' group commit) owns one and pokes it. SQLite checkpoints on
 // the committing connection once the log passes 1,000 pages: the copy and its two fsyncs then
 // stall that commit, and every answer waiting on it, for milliseconds. With a Checkpointer
 // poked after each commit, PASSIVE checkpoints (which wait for no one) copy the log as it

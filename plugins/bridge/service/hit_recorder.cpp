@@ -7,13 +7,14 @@
 namespace touchpoint::bridge {
 
 HitRecorder::HitRecorder(const std::filesystem::path& database, std::size_t max_batch)
-    : store_(store::open_sqlite_store(database)),
-      checkpointer_(database),
+    : store_(store::open_sqlite_store(database, {.checkpoint_in_background = true})),
       max_batch_(max_batch ? max_batch : 1) {
   thread_ = std::thread([this] { run(); });
 }
 
-HitRecorder::~HitRecorder() { stop(); }
+HitRecorder::~HitRecorder() {
+  stop();
+}
 
 void HitRecorder::submit(store::TrackingRepository::PendingHit hit, Done done) {
   {
@@ -55,7 +56,6 @@ void HitRecorder::run() {
     std::vector<bool> found;
     try {
       found = store_->tracking().record_all(hits);
-      checkpointer_.poke();
     } catch (const std::exception& e) {
       // The transaction rolled back: none of these hits is recorded, and each says so.
       std::cerr << "bridge: recording " << hits.size() << " tracking hits: " << e.what() << '\n';
