@@ -1,6 +1,6 @@
 #include <touchpoint/mail/mailbox_router.hpp>
 
-#include <touchpoint/core/prospect_import.hpp>
+#include <touchpoint/core/ascii.hpp>
 
 namespace touchpoint::mail {
 

@@ -3,10 +3,10 @@
 // Id; then deletions through getDeleted.
 #include <touchpoint/salesforce/sync.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <map>
+
+#include <touchpoint/core/ascii.hpp>
 
 namespace touchpoint::salesforce {
 namespace {
@@ -25,12 +25,6 @@ std::optional<core::Timestamp> parse_stamp(const std::string& text) {
 std::string text_of(const nlohmann::json& record, const char* key) {
   auto it = record.find(key);
   return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 core::Timestamp stored_instant(store::SalesforceRepository& repo, const std::string& key,
@@ -77,7 +71,7 @@ PullSummary pull(store::Store& store, Api& api, core::Timestamp now, bool dry_ru
     for (const auto& [id, r] : latest) {
       store::PulledProspect p;
       p.salesforce_id = id;
-      p.email = lower(text_of(r, "Email"));
+      p.email = core::lower_ascii(text_of(r, "Email"));
       p.first_name = text_of(r, "FirstName");
       p.last_name = text_of(r, "LastName");
       if (type == "Lead") {
@@ -91,10 +85,18 @@ PullSummary pull(store::Store& store, Api& api, core::Timestamp now, bool dry_ru
         p.owner_email = owner->second;
       if (dry_run) continue;
       switch (repo.upsert_prospect(p, now)) {
-        case store::PullResult::inserted: ++s.inserted; break;
-        case store::PullResult::updated: ++s.updated; break;
-        case store::PullResult::unchanged: ++s.unchanged; break;
-        case store::PullResult::skipped: ++s.skipped; break;
+        case store::PullResult::inserted:
+          ++s.inserted;
+          break;
+        case store::PullResult::updated:
+          ++s.updated;
+          break;
+        case store::PullResult::unchanged:
+          ++s.unchanged;
+          break;
+        case store::PullResult::skipped:
+          ++s.skipped;
+          break;
       }
     }
     if (!dry_run)
@@ -103,21 +105,21 @@ PullSummary pull(store::Store& store, Api& api, core::Timestamp now, bool dry_ru
     // Deletions: getDeleted covers at most the last 30 days.
     auto start = stored_instant(repo, "deleted." + type, now - std::chrono::hours(24 * 29));
     auto deleted = api.call("GET", api.data_path() + "/sobjects/" + type + "/deleted/?start=" +
-                                       http::url_encode(core::format_utc(start)) + "&end=" +
-                                       http::url_encode(core::format_utc(now)));
+                                       http::url_encode(core::format_utc(start)) +
+                                       "&end=" + http::url_encode(core::format_utc(now)));
     for (const auto& d : deleted.value("deletedRecords", nlohmann::json::array()))
       if (!dry_run && repo.unlink_prospect(text_of(d, "id"), now)) ++s.deleted;
     if (!dry_run)
-      repo.set_state("deleted." + type,
-                     std::to_string((now - overlap).time_since_epoch().count()), now);
+      repo.set_state("deleted." + type, std::to_string((now - overlap).time_since_epoch().count()),
+                     now);
   }
   if (!dry_run && api.take_token_changed())
     if (auto t = api.token())
-      repo.set_state("token",
-                     nlohmann::json{{"access_token", t->access_token},
-                                    {"instance_url", t->instance_url}}
-                         .dump(),
-                     now);
+      repo.set_state(
+          "token",
+          nlohmann::json{{"access_token", t->access_token}, {"instance_url", t->instance_url}}
+              .dump(),
+          now);
   if (!dry_run)
     repo.set_state("last_pull",
                    nlohmann::json{{"at", core::format_utc(now)},

@@ -1,20 +1,14 @@
 // Touchpoint's tasks and sent emails as Salesforce Task records (DESIGN.md §9).
 #include <touchpoint/salesforce/sync.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <limits>
 #include <regex>
 #include <unordered_map>
 
+#include <touchpoint/core/ascii.hpp>
+
 namespace touchpoint::salesforce {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // At most `limit` characters (code points, as Salesforce counts them), never cutting a UTF-8
 // sequence.
@@ -31,18 +25,24 @@ std::string truncate_chars(const std::string& text, std::size_t limit) {
 
 const char* status_of(core::TaskState state) {
   switch (state) {
-    case core::TaskState::open: return "Not Started";
-    case core::TaskState::completed: return "Completed";
-    case core::TaskState::skipped: return "Deferred";
+    case core::TaskState::open:
+      return "Not Started";
+    case core::TaskState::completed:
+      return "Completed";
+    case core::TaskState::skipped:
+      return "Deferred";
   }
   return "Not Started";
 }
 
 const char* subtype_of(core::StepType type) {
   switch (type) {
-    case core::StepType::call: return "Call";
-    case core::StepType::email: return "Email";
-    default: return "Task";
+    case core::StepType::call:
+      return "Call";
+    case core::StepType::email:
+      return "Email";
+    default:
+      return "Task";
   }
 }
 
@@ -59,7 +59,7 @@ std::pair<std::string, std::optional<int>> disposition_of(const std::string& out
 }
 
 void set_owner(nlohmann::ordered_json& f, const Settings& settings, const std::string& rep) {
-  auto it = settings.users.find(lower(rep));
+  auto it = settings.users.find(core::lower_ascii(rep));
   if (it != settings.users.end()) f["OwnerId"] = it->second;
 }
 
@@ -94,9 +94,9 @@ nlohmann::ordered_json task_fields(const core::Task& t, const std::string& who_i
   if (t.type != core::StepType::call) add("Outcome: ", t.outcome);
   add("Notes: ", t.notes);
   add("Sent Message-ID: ", t.sent_message_id);
-  add("Sequence: ", t.sequence_name.empty() ? std::string()
-                                            : t.sequence_name + ", step " +
-                                                  std::to_string(t.position));
+  add("Sequence: ", t.sequence_name.empty()
+                        ? std::string()
+                        : t.sequence_name + ", step " + std::to_string(t.position));
   f["Description"] = truncate_chars(description, 32000);
   return f;
 }
@@ -107,7 +107,7 @@ std::vector<store::OutboxRecord> task_records(store::Store& store, const Setting
   std::unordered_map<std::string, std::string> who_by_email;
   for (const auto& p : store.prospects().list({})) {
     who_by_id[p.id.value] = p.salesforce_id;
-    who_by_email[lower(p.email)] = p.salesforce_id;
+    who_by_email[core::lower_ascii(p.email)] = p.salesforce_id;
   }
   std::vector<store::OutboxRecord> out;
   store::TaskFilter all;
@@ -121,11 +121,16 @@ std::vector<store::OutboxRecord> task_records(store::Store& store, const Setting
   for (const auto& m : store.messages().list(std::nullopt)) {
     if (m.state != store::DeliveryState::sent) continue;
     const auto& msg = m.message;
-    store::SentEmail e{msg.id.value,   msg.message_id, msg.subject, msg.from_email,
-                       msg.to_email,   m.position,     m.sent_at.value_or(msg.date)};
-    auto who = who_by_email.find(lower(msg.to_email));
-    out.push_back(email_record(e, who == who_by_email.end() ? std::string() : who->second,
-                               settings));
+    store::SentEmail e{msg.id.value,
+                       msg.message_id,
+                       msg.subject,
+                       msg.from_email,
+                       msg.to_email,
+                       m.position,
+                       m.sent_at.value_or(msg.date)};
+    auto who = who_by_email.find(core::lower_ascii(msg.to_email));
+    out.push_back(
+        email_record(e, who == who_by_email.end() ? std::string() : who->second, settings));
   }
   return out;
 }

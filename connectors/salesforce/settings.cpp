@@ -1,8 +1,8 @@
 #include <touchpoint/salesforce/settings.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
+
+#include <touchpoint/core/ascii.hpp>
 
 namespace touchpoint::salesforce {
 namespace {
@@ -11,19 +11,16 @@ tl::unexpected<core::Error> bad(const std::string& key, const std::string& messa
   return core::fail(core::ErrorCode::invalid_input, "salesforce." + key + ": " + message);
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 }  // namespace
 
 const char* to_string(Flow flow) noexcept {
   switch (flow) {
-    case Flow::refresh_token: return "refresh_token";
-    case Flow::jwt_bearer: return "jwt_bearer";
-    case Flow::client_credentials: return "client_credentials";
+    case Flow::refresh_token:
+      return "refresh_token";
+    case Flow::jwt_bearer:
+      return "jwt_bearer";
+    case Flow::client_credentials:
+      return "client_credentials";
   }
   return "refresh_token";
 }
@@ -113,7 +110,7 @@ core::Result<Settings> parse_settings(const nlohmann::json& section) {
     for (const auto& [email, id] : it->items()) {
       if (!id.is_string() || id.get<std::string>().empty())
         return bad("users." + email, "must be a Salesforce user id");
-      s.users[lower(email)] = id.get<std::string>();
+      s.users[core::lower_ascii(email)] = id.get<std::string>();
     }
   }
   return s;
@@ -126,9 +123,9 @@ core::Result<Secrets> load_secrets(const Settings& settings) {
     if (variable.empty()) return std::nullopt;
     const char* value = std::getenv(variable.c_str());
     if (!value || !*value)
-      return core::Error{core::ErrorCode::invalid_input,
-                         "salesforce." + key + ": the environment variable " + variable +
-                             " is not set"};
+      return core::Error{
+          core::ErrorCode::invalid_input,
+          "salesforce." + key + ": the environment variable " + variable + " is not set"};
     target = Secret(value);
     return std::nullopt;
   };

@@ -1,5 +1,7 @@
 #include <touchpoint/core/prospect_import.hpp>
 
+#include <touchpoint/core/ascii.hpp>
+
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
@@ -167,14 +169,6 @@ bool is_valid_email(std::string_view email) {
   if (domain.find('.') == std::string_view::npos) return false;
   return domain.front() != '.' && domain.back() != '.' &&
          domain.find("..") == std::string_view::npos;
-}
-
-std::string lower_ascii(std::string_view text) {
-  std::string lowered(text);
-  for (char& c : lowered) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lowered;
 }
 
 }  // namespace touchpoint::core

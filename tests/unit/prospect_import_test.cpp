@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <touchpoint/core/ascii.hpp>
 #include <touchpoint/core/csv.hpp>
 #include <touchpoint/core/prospect_import.hpp>
 

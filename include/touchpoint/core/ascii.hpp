@@ -4,12 +4,20 @@
 // letters, digits or spaces.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace touchpoint::core {
 
 inline char ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// ASCII lower-case, the key for matching emails case-insensitively.
+inline std::string lower_ascii(std::string_view text) {
+  std::string lowered(text);
+  for (char& c : lowered) c = ascii_lower(c);
+  return lowered;
 }
 
 inline bool is_ascii_alpha(char c) {

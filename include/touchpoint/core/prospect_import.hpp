@@ -36,7 +36,4 @@ Result<ProspectBatch> read_prospects(const std::vector<CsvRecord>& records,
 // True for a plausible single address: local@domain, with a dot in the domain, no spaces.
 bool is_valid_email(std::string_view email);
 
-// ASCII lower-case, the key for matching emails case-insensitively.
-std::string lower_ascii(std::string_view text);
-
 }  // namespace touchpoint::core

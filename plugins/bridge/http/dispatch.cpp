@@ -1,7 +1,6 @@
 #include "dispatch.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <iostream>
 #include <unordered_map>
@@ -9,6 +8,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
+
+#include <touchpoint/core/ascii.hpp>
 
 namespace touchpoint::bridge::http {
 namespace asio = boost::asio;
@@ -33,9 +34,7 @@ std::string_view bearer_token(const Request& request) {
   if (h == request.end()) return {};
   auto value = std::string_view(h->value());
   constexpr std::string_view scheme = "bearer ";
-  if (value.size() <= scheme.size()) return {};
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i]) return {};
+  if (value.size() <= scheme.size() || !core::starts_with_lower(value, scheme)) return {};
   value.remove_prefix(scheme.size());
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   return value;

@@ -50,6 +50,13 @@ TEST_CASE("an API route without a token, or with a wrong one, answers 401 unauth
   auto good = c.get("/api/v1/me", bearer(f.token(kAnna)));
   REQUIRE(good.result_int() == 200);
   CHECK(json::parse(good.body())["user"]["email"] == kAnna);
+
+  // The scheme's name is case-insensitive (RFC 9110 §11.1); another scheme is no token.
+  const auto token = f.token(kAnna);
+  CHECK(c.get("/api/v1/me", {{"Authorization", "bearer " + token}}).result_int() == 200);
+  CHECK(c.get("/api/v1/me", {{"Authorization", "BEARER " + token}}).result_int() == 200);
+  CHECK(c.get("/api/v1/me", {{"Authorization", "Basic " + token}}).result_int() == 401);
+  CHECK(c.get("/api/v1/me", {{"Authorization", "Bearer"}}).result_int() == 401);
 }
 
 TEST_CASE("a body that is not JSON answers 400 bad_json", "[net]") {
@@ -59,8 +66,8 @@ TEST_CASE("a body that is not JSON answers 400 bad_json", "[net]") {
   auto tasks = json::parse(c.get("/api/v1/tasks?limit=1", bearer(token)).body());
   REQUIRE(!tasks["tasks"].empty());
   auto id = tasks["tasks"][0]["id"].get<std::int64_t>();
-  auto r = c.post("/api/v1/tasks/" + std::to_string(id) + "/complete", "{\"outcome\": ",
-                  bearer(token));
+  auto r =
+      c.post("/api/v1/tasks/" + std::to_string(id) + "/complete", "{\"outcome\": ", bearer(token));
   CHECK(r.result_int() == 400);
   CHECK(error_code(r) == "bad_json");
   // The connection stays usable after an error.
@@ -125,8 +132,8 @@ TEST_CASE("completing one task from several connections at once: exactly one 200
   auto token = f.token(kAnna);
   auto tasks = json::parse(f.client().get("/api/v1/tasks?limit=1", bearer(token)).body());
   REQUIRE(!tasks["tasks"].empty());
-  auto target = "/api/v1/tasks/" + std::to_string(tasks["tasks"][0]["id"].get<std::int64_t>()) +
-                "/complete";
+  auto target =
+      "/api/v1/tasks/" + std::to_string(tasks["tasks"][0]["id"].get<std::int64_t>()) + "/complete";
   constexpr int kClients = 8;
   std::vector<std::unique_ptr<HttpClient>> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(std::make_unique<HttpClient>(f.port()));
@@ -185,8 +192,8 @@ TEST_CASE("/metrics counts requests by route and status and shows the queues", "
         std::string::npos);
   CHECK(text.find("touchpoint_http_requests_total{route=\"GET /api/v1/tasks\",status=\"401\"} 1") !=
         std::string::npos);
-  CHECK(text.find("touchpoint_http_request_duration_seconds_bucket{route=\"GET /healthz\",le=\"+Inf\"} 1") !=
-        std::string::npos);
+  CHECK(text.find("touchpoint_http_request_duration_seconds_bucket{route=\"GET "
+                  "/healthz\",le=\"+Inf\"} 1") != std::string::npos);
   CHECK(text.find("touchpoint_queue_size{queue=\"open_tasks\"}") != std::string::npos);
   CHECK(text.find("touchpoint_engine_sends_total{outcome=\"sent\"} 0") != std::string::npos);
 }
