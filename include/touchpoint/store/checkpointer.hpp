@@ -1,13 +1,14 @@
 #pragma once
 // Copies a SQLite database's write-ahead log into the database from a thread of its own, for a
 // connection that commits often: a store opened with StoreOptions::checkpoint_in_background
-// (the engine, the CLI, the tracking endpoints' group commit) owns one and pokes it. SQLite checkpoints on
-// the committing connection once the log passes 1,000 pages: the copy and its two fsyncs then
-// stall that commit, and every answer waiting on it, for milliseconds. With a Checkpointer
-// poked after each commit, PASSIVE checkpoints (which wait for no one) copy the log as it
-// grows, so the committing connection's own checkpoint finds only the last few pages left:
-// the stall shrinks to those, and the log still restarts from its beginning, staying short.
-// (A log checkpointed only from beside a busy writer never restarts: it grew by 65 MB/s.)
+// (the engine, the CLI, the tracking endpoints' group commit) owns one and pokes it. SQLite
+// checkpoints on the committing connection once the log passes 1,000 pages: the copy and its
+// two fsyncs then stall that commit, and every answer waiting on it, for milliseconds. With a
+// Checkpointer poked after each commit, PASSIVE checkpoints (which wait for no one) copy the
+// log as it grows, so the committing connection's own checkpoint (which such a store moves to
+// 10,000 pages) finds only the last few pages left: the stall shrinks to those, and the log
+// still restarts from its beginning, staying short. (A log checkpointed only from beside a
+// busy writer never restarts: it grew by 65 MB/s.)
 
 #include <chrono>
 #include <condition_variable>
